@@ -1,0 +1,152 @@
+"""Checks a config before anything is loaded or compiled.
+
+Every failure is a ConfigError naming the field, the value and what is valid.
+"""
+
+import numbers
+
+import jax
+import ml_collections
+
+from jaxgan import data, losses, models
+from jaxgan.errors import ConfigError
+from jaxgan.models import layers
+
+# Fields whose value may change when a run resumes: they change how long the
+# run is and what it reports, not what it computes.
+RESUMABLE_CHANGES = frozenset({
+    'train.num_epochs', 'train.num_steps', 'train.steps_per_call',
+    'train.log_every', 'train.sample_every', 'train.checkpoint_every',
+    'train.max_checkpoints_to_keep', 'train.num_sample_images',
+    'data.data_dir', 'data.allow_download',
+})
+
+
+def _get(config, path):
+  node = config
+  for part in path.split('.'):
+    if part not in node:
+      raise ConfigError(f'The config has no field {path!r}; every config '
+                        f'starts from configs/default.py.')
+    node = node[part]
+  return node
+
+
+def _is_int(value) -> bool:
+  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+  return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _int(config, path, minimum):
+  value = _get(config, path)
+  if not _is_int(value) or value < minimum:
+    raise ConfigError(f'{path}={value!r} is invalid: expected an integer '
+                      f'>= {minimum}.')
+  return value
+
+
+def _real(config, path, low, high=None, low_open=False, high_open=True):
+  value = _get(config, path)
+  lo_ok = _is_real(value) and (value > low if low_open else value >= low)
+  hi_ok = high is None or (_is_real(value) and
+                           (value < high if high_open else value <= high))
+  if not (lo_ok and hi_ok):
+    interval = (('(' if low_open else '[') + f'{low:g}, ' +
+                ('inf)' if high is None else f'{high:g}' +
+                 (')' if high_open else ']')))
+    raise ConfigError(f'{path}={value!r} is invalid: expected a number in '
+                      f'{interval}.')
+  return value
+
+
+def _choice(config, path, choices):
+  value = _get(config, path)
+  if value not in choices:
+    raise ConfigError(f'Unknown {path}={value!r}; valid choices: '
+                      f'{", ".join(sorted(choices))}.')
+  return value
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises ConfigError on the first invalid field."""
+  _int(config, 'seed', 0)
+
+  _choice(config, 'data.name', data.DATASETS)
+  _choice(config, 'data.source', data.SOURCES)
+  if not isinstance(_get(config, 'data.data_dir'), str):
+    raise ConfigError(f'data.data_dir={config.data.data_dir!r} is invalid: '
+                      f'expected a path string.')
+  batch_size = _int(config, 'data.batch_size', 1)
+  if batch_size % jax.device_count():
+    raise ConfigError(
+        f'data.batch_size={batch_size} is not divisible by the device count '
+        f'{jax.device_count()}; use a multiple of {jax.device_count()}.')
+
+  _choice(config, 'model.generator', models.generators.names())
+  _choice(config, 'model.discriminator', models.discriminators.names())
+  _int(config, 'model.noise_dim', 1)
+  _choice(config, 'model.kernel_init', layers.KERNEL_INITS)
+  _real(config, 'model.leaky_relu_slope', 0.0)
+  _real(config, 'model.d_dropout', 0.0, 1.0)
+  _real(config, 'model.bn_epsilon', 0.0, low_open=True)
+  _real(config, 'model.bn_momentum', 0.0, 1.0)
+
+  _choice(config, 'loss.name', losses.losses.names())
+
+  _real(config, 'optimizer.g_learning_rate', 0.0, low_open=True)
+  _real(config, 'optimizer.d_learning_rate', 0.0, low_open=True)
+  _real(config, 'optimizer.b1', 0.0, 1.0)
+  _real(config, 'optimizer.b2', 0.0, 1.0)
+  _real(config, 'optimizer.eps', 0.0, low_open=True)
+  _real(config, 'optimizer.grad_clip_norm', 0.0)
+
+  num_epochs = _real(config, 'train.num_epochs', 0.0)
+  num_steps = _int(config, 'train.num_steps', 0)
+  if num_steps == 0 and num_epochs == 0:
+    raise ConfigError('train.num_steps=0 and train.num_epochs=0: set one of '
+                      'them > 0 to say how long to train.')
+  _int(config, 'train.d_steps_per_g_step', 1)
+  steps_per_call = _int(config, 'train.steps_per_call', 1)
+  for field in ('log_every', 'sample_every', 'checkpoint_every'):
+    every = _int(config, f'train.{field}', 1)
+    if every % steps_per_call:
+      raise ConfigError(
+          f'train.{field}={every} is not a multiple of '
+          f'train.steps_per_call={steps_per_call}; steps are fused '
+          f'{steps_per_call} at a time, so periodic actions can only happen '
+          f'at multiples of it.')
+  _int(config, 'train.max_checkpoints_to_keep', 1)
+  _int(config, 'train.num_sample_images', 1)
+
+
+def flatten(config) -> dict:
+  """{'a.b': value} for every leaf of a (nested) ConfigDict or dict."""
+  flat = {}
+  items = config.items() if hasattr(config, 'items') else []
+  for key, value in items:
+    if hasattr(value, 'items'):
+      for sub_key, sub_value in flatten(value).items():
+        flat[f'{key}.{sub_key}'] = sub_value
+    else:
+      flat[key] = value
+  return flat
+
+
+def resume_differences(saved: dict, current: ml_collections.ConfigDict):
+  """Fields that differ between a run's saved config and the current one,
+  other than those a resumed run may change. [(field, saved, current)]."""
+  saved_flat, current_flat = flatten(saved), flatten(current.to_dict())
+  diffs = []
+  for field in sorted(set(saved_flat) | set(current_flat)):
+    if field in RESUMABLE_CHANGES:
+      continue
+    old = saved_flat.get(field, '<absent>')
+    new = current_flat.get(field, '<absent>')
+    if isinstance(new, tuple):
+      new = list(new)
+    if old != new:
+      diffs.append((field, old, new))
+  return diffs

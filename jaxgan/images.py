@@ -1,0 +1,31 @@
+"""Image grids for samples: float [-1, 1] batches -> one uint8 PNG."""
+
+import math
+import os
+
+import numpy as np
+from PIL import Image
+
+
+def make_grid(images: np.ndarray, padding: int = 2) -> np.ndarray:
+  """(N, H, W, C) in [-1, 1] -> uint8 (rows*(H+p)+p, cols*(W+p)+p, C)."""
+  images = np.asarray(images, np.float32)
+  n, h, w, c = images.shape
+  cols = math.ceil(math.sqrt(n))
+  rows = math.ceil(n / cols)
+  grid = np.zeros((rows * (h + padding) + padding,
+                   cols * (w + padding) + padding, c), np.uint8)
+  pixels = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+  for i in range(n):
+    r, col = divmod(i, cols)
+    y, x = padding + r * (h + padding), padding + col * (w + padding)
+    grid[y:y + h, x:x + w] = pixels[i]
+  return grid
+
+
+def save_png(path: str, grid: np.ndarray) -> None:
+  """Writes atomically (temp file + rename), so a crash leaves no half PNG."""
+  image = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+  tmp = path + '.tmp'
+  image.save(tmp, format='PNG')
+  os.replace(tmp, path)

@@ -1,0 +1,58 @@
+"""Trains a GAN: python -m jaxgan.main --config=configs/dcgan_mnist.py --workdir=DIR
+
+Override any config field on the command line, e.g.
+  --config.train.num_steps=300 --config.data.batch_size=64
+Rerunning with the same --workdir resumes from its latest checkpoint.
+"""
+
+import logging as std_logging
+import os
+import sys
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TF (for tfds/CLU) is noisy.
+
+from absl import app  # pylint: disable=g-import-not-at-top
+from absl import flags
+from absl import logging
+import jax
+from ml_collections import config_flags
+
+from jaxgan import train
+from jaxgan.errors import ConfigError
+
+_WORKDIR = flags.DEFINE_string(
+    'workdir', None, 'Directory for checkpoints, logs and samples.',
+    required=True)
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', None, 'Experiment config file, e.g. configs/dcgan_mnist.py.',
+    lock_config=True)
+
+
+class _OnlyWarningsFromLibraries(std_logging.Filter):
+  """Orbax and TensorFlow log every save at INFO; keep their warnings only."""
+  NOISY = ('/orbax/', '/tensorflow', '/clu/', '/etils/', '/jax/_src/')
+
+  def filter(self, record):
+    return record.levelno >= std_logging.WARNING or not any(
+        part in record.pathname for part in self.NOISY)
+
+
+def main(argv):
+  logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  logging.info('JAX %s: process %d of %d, %d local / %d global devices (%s).',
+               jax.__version__, jax.process_index(), jax.process_count(),
+               jax.local_device_count(), jax.device_count(),
+               jax.devices()[0].platform)
+  try:
+    train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  except ConfigError as e:
+    logging.error('%s', e)
+    print(f'jaxgan: error: {e}', file=sys.stderr)
+    sys.exit(2)
+
+
+if __name__ == '__main__':
+  flags.mark_flags_as_required(['config'])
+  app.run(main)

@@ -1,0 +1,58 @@
+"""GANState: everything a training run carries from one step to the next."""
+
+from typing import Any, Tuple
+
+import flax
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import optax
+
+
+@flax.struct.dataclass
+class GANState:
+  """Step counter, both nets' params and BatchNorm stats, both Optax states.
+
+  Pure data: the optimizers' update rules are not stored here (they are
+  rebuilt from the config), so a checkpoint is a plain pytree of arrays.
+  """
+  step: jnp.ndarray  # Generator updates done (int32 scalar).
+  g_params: Any
+  g_batch_stats: Any
+  d_params: Any
+  d_batch_stats: Any
+  g_opt_state: optax.OptState
+  d_opt_state: optax.OptState
+
+
+def generator_output_shape(g_model: nn.Module, noise_dim: int) -> Tuple[int, ...]:
+  """Shape of one generated image, found without compiling or allocating."""
+  z = jax.ShapeDtypeStruct((1, noise_dim), jnp.float32)
+  out, _ = jax.eval_shape(
+      lambda z: g_model.init_with_output(jax.random.key(0), z, train=False), z)
+  return tuple(out.shape[1:])
+
+
+def create_state(g_model: nn.Module, d_model: nn.Module,
+                 g_tx: optax.GradientTransformation,
+                 d_tx: optax.GradientTransformation,
+                 noise_dim: int, image_shape: Tuple[int, ...],
+                 key: jax.Array) -> GANState:
+  """Initialises both nets (in one jitted call) and their optimizer states."""
+
+  @jax.jit
+  def init(key):
+    g_key, d_key = jax.random.split(key)
+    g_vars = g_model.init(g_key, jnp.zeros((1, noise_dim)), train=False)
+    d_vars = d_model.init(d_key, jnp.zeros((1,) + tuple(image_shape)),
+                          train=False)
+    return GANState(
+        step=jnp.zeros((), jnp.int32),
+        g_params=g_vars['params'],
+        g_batch_stats=g_vars.get('batch_stats', {}),
+        d_params=d_vars['params'],
+        d_batch_stats=d_vars.get('batch_stats', {}),
+        g_opt_state=g_tx.init(g_vars['params']),
+        d_opt_state=d_tx.init(d_vars['params']))
+
+  return init(key)

@@ -1,0 +1,215 @@
+"""The training loop: init or restore, run jitted steps, periodic actions."""
+
+import json
+import math
+import os
+import time
+from typing import Optional
+
+from absl import logging
+from clu import metric_writers
+import jax
+import ml_collections
+import numpy as np
+
+from jaxgan import checkpoints, config_validation, data, images, losses, models, optimizers, steps
+from jaxgan.errors import ConfigError
+from jaxgan.state import GANState, create_state, generator_output_shape
+
+
+def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
+  """Creates the workdir and saves the config; refuses to resume a run whose
+  config differs in anything but length and reporting."""
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    probe = os.path.join(workdir, '.write_test')
+    with open(probe, 'w') as f:
+      f.write('ok')
+    os.remove(probe)
+  except OSError as e:
+    raise ConfigError(f'--workdir={workdir!r} is not writable: {e}.') from e
+  config_path = os.path.join(workdir, 'config.json')
+  if os.path.exists(config_path):
+    with open(config_path) as f:
+      saved = json.load(f)
+    diffs = config_validation.resume_differences(saved, config)
+    if diffs:
+      lines = '\n'.join(f'  {field}: {old!r} (saved) -> {new!r} (now)'
+                        for field, old, new in diffs)
+      raise ConfigError(
+          f'--workdir={workdir!r} holds a run with a different config, which '
+          f'cannot be resumed with this one:\n{lines}\nUse a new workdir, or '
+          f'the saved config ({config_path}).')
+  _write_json(config_path, config.to_dict())
+
+
+def _write_json(path: str, obj) -> None:
+  tmp = path + '.tmp'
+  with open(tmp, 'w') as f:
+    json.dump(obj, f, indent=2, sort_keys=True, default=str)
+  os.replace(tmp, path)
+
+
+def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
+  """Generator steps to run: train.num_steps, or num_epochs of D's batches."""
+  if config.train.num_steps > 0:
+    return config.train.num_steps
+  batches_per_epoch = num_images // config.data.batch_size
+  return max(1, math.ceil(config.train.num_epochs * batches_per_epoch /
+                          config.train.d_steps_per_g_step))
+
+
+def _format_duration(seconds: float) -> str:
+  seconds = int(seconds)
+  return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s'
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict,
+                       workdir: str) -> GANState:
+  """Trains (or resumes) the GAN described by `config` in `workdir`."""
+  # ---------------------------------------------------------------- checks
+  config_validation.validate(config)
+  g_model = models.build_generator(config.model)
+  d_model = models.build_discriminator(config.model)
+  loss = losses.get_loss(config.loss.name)
+  spec = data.dataset_spec(config.data.name)
+  g_shape = generator_output_shape(g_model, config.model.noise_dim)
+  if g_shape != spec.image_shape:
+    raise ConfigError(
+        f'model.generator={config.model.generator!r} makes images of shape '
+        f'{g_shape}, but data.name={config.data.name!r} has images of shape '
+        f'{spec.image_shape}; choose a generator for this dataset.')
+  prepare_workdir(workdir, config)
+
+  # ------------------------------------------------------------------ data
+  dataset = data.load(config.data.name, config.data.source,
+                      config.data.data_dir, config.data.allow_download)
+  num_images = dataset.images.shape[0]
+  batch_size = config.data.batch_size
+  if batch_size > num_images:
+    raise ConfigError(f'data.batch_size={batch_size} is larger than the '
+                      f'{num_images} images of the {dataset.source} dataset.')
+  _write_json(os.path.join(workdir, 'data_source.json'), dataset.summary())
+  logging.info('Data: %d images %s from %s.', num_images,
+               dataset.images.shape[1:], dataset.description)
+  device_images = jax.device_put(dataset.images)  # uint8, on device once.
+
+  # ------------------------------------------------------- state & restore
+  root_key = jax.random.key(config.seed)
+  init_key, loop_key, data_key, sample_key = jax.random.split(root_key, 4)
+  g_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.g_learning_rate)
+  d_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.d_learning_rate)
+  state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
+                       spec.image_shape, init_key)
+  manager = checkpoints.make_manager(workdir,
+                                     config.train.max_checkpoints_to_keep)
+  restored = checkpoints.restore_latest(manager, state)
+  if restored is not None:
+    state = restored
+    logging.info('Resumed from %s at step %d.', manager.directory,
+                 int(state.step))
+  start_step = int(state.step)
+  num_steps = total_steps(config, num_images)
+  logging.info('Training %d generator steps (%.2f epochs of %d images, batch '
+               '%d), starting at step %d.', num_steps,
+               num_steps * batch_size * config.train.d_steps_per_g_step /
+               num_images, num_images, batch_size, start_step)
+
+  # ------------------------------------------------------------- functions
+  train_step = steps.make_train_step(
+      g_model, d_model, loss, g_tx, d_tx, noise_dim=config.model.noise_dim,
+      batch_size=batch_size,
+      d_steps_per_g_step=config.train.d_steps_per_g_step)
+  steps_per_call = config.train.steps_per_call
+  multi_step = jax.jit(steps.make_multi_step(train_step, steps_per_call),
+                       donate_argnums=0)
+  single_step = (multi_step if steps_per_call == 1 else
+                 jax.jit(train_step, donate_argnums=0))
+  sample_noise = jax.random.normal(
+      sample_key, (config.train.num_sample_images, config.model.noise_dim))
+  generate = jax.jit(lambda s: steps.generate(g_model, s, sample_noise))
+
+  writer = metric_writers.create_default_writer(
+      workdir, just_logging=jax.process_index() > 0)
+  samples_dir = os.path.join(workdir, 'samples')
+  os.makedirs(samples_dir, exist_ok=True)
+
+  def write_samples(name: str) -> None:
+    grid = images.make_grid(jax.device_get(generate(state)))
+    images.save_png(os.path.join(samples_dir, f'{name}.png'), grid)
+    writer.write_images(int(state.step), {'samples': grid[None]})
+
+  # ------------------------------------------------------------------ loop
+  step = start_step
+  last_log_time, last_log_step = None, step
+  train_start = time.time()
+  try:
+    while step < num_steps:
+      fused = steps_per_call if num_steps - step >= steps_per_call else 1
+      step_fn = multi_step if fused == steps_per_call else single_step
+      state, metrics = step_fn(state, device_images, loop_key, data_key)
+      step += fused
+      if last_log_time is None:  # First call compiled: time from here.
+        jax.block_until_ready(state)
+        logging.info('Compiled and ran the first step in %.1fs.',
+                     time.time() - train_start)
+        last_log_time, last_log_step = time.time(), step
+
+      if step % config.train.log_every == 0 or step == num_steps:
+        scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
+        now = time.time()
+        if step > last_log_step:
+          steps_per_sec = (step - last_log_step) / (now - last_log_time)
+          scalars['steps_per_sec'] = steps_per_sec
+          scalars['images_per_sec'] = (
+              steps_per_sec * batch_size * config.train.d_steps_per_g_step)
+          eta = _format_duration((num_steps - step) / steps_per_sec)
+        else:
+          eta = '?'
+        last_log_time, last_log_step = now, step
+        writer.write_scalars(step, scalars)
+        _check_finite(scalars, step)
+        logging.info(
+            'step %d/%d (%.1f%%) | %.2f steps/s, %.1f img/s | ETA %s | '
+            'd_loss %.4f g_loss %.4f D(x) %.3f D(G(z)) %.3f', step, num_steps,
+            100 * step / num_steps, scalars.get('steps_per_sec', 0.0),
+            scalars.get('images_per_sec', 0.0), eta, scalars['d_loss'],
+            scalars['g_loss'], scalars['d_real'], scalars['d_fake'])
+      if step % config.train.sample_every == 0:
+        write_samples(f'step_{step:07d}')
+      if step % config.train.checkpoint_every == 0:
+        checkpoints.save(manager, state)
+  except KeyboardInterrupt:
+    _save_on_interrupt(manager, state)
+    raise
+
+  # ----------------------------------------------------------------- final
+  checkpoints.save(manager, state)
+  write_samples('final')
+  writer.flush()
+  manager.close()
+  logging.info('Done: step %d in %s. Workdir: %s', int(state.step),
+               _format_duration(time.time() - train_start), workdir)
+  return state
+
+
+def _check_finite(scalars: dict, step: int) -> None:
+  bad = [k for k, v in scalars.items() if not np.isfinite(v)]
+  if bad:
+    raise FloatingPointError(
+        f'Training diverged at step {step}: {", ".join(bad)} is not finite. '
+        f'The last checkpoint in the workdir is from before this step.')
+
+
+def _save_on_interrupt(manager, state: Optional[GANState]) -> None:
+  """Keeps the work done so far if the state survived the interruption (it
+  may have been donated to a call that never finished)."""
+  leaves = jax.tree.leaves(state)
+  if leaves and not any(getattr(x, 'is_deleted', lambda: False)()
+                        for x in leaves):
+    step = checkpoints.save(manager, state)
+    logging.warning('Interrupted: saved a checkpoint at step %d.', step)
+  manager.close()
+
