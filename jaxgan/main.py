@@ -5,6 +5,7 @@ Override any config field on the command line, e.g.
 Rerunning with the same --workdir resumes from its latest checkpoint.
 """
 
+import glob
 import logging as std_logging
 import os
 import sys
@@ -46,13 +47,41 @@ def main(argv):
                jax.local_device_count(), jax.device_count(),
                jax.devices()[0].platform)
   try:
-    train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+    try:
+      config = _CONFIG.value
+      'seed' in config  # pylint: disable=pointless-statement
+      # (A config file that failed to load raises on first use.)
+    except OSError as e:
+      configs = sorted(glob.glob(os.path.join('configs', '[!_]*.py')))
+      raise ConfigError(
+          f'--config cannot be loaded: {" ".join(str(e).split())}. Configs '
+          f'here: '
+          f'{", ".join(configs) or "none (run from the repository root)"}.'
+      ) from e
+    train.train_and_evaluate(config, _WORKDIR.value)
   except ConfigError as e:
     logging.error('%s', e)
     print(f'jaxgan: error: {e}', file=sys.stderr)
     sys.exit(2)
 
 
+def parse_flags(argv):
+  """absl's parser, with bad --config.* overrides reported in one line."""
+  try:
+    return flags.FLAGS(argv)
+  except (flags.Error, AttributeError, KeyError, TypeError, ValueError) as e:
+    detail = e
+    while isinstance(detail, BaseException) and detail.args:
+      detail = detail.args[0]  # ml_collections nests KeyError in AttributeError.
+    detail = '. '.join(l.strip() for l in str(detail).splitlines() if l.strip())
+    if isinstance(e, (AttributeError, KeyError)):
+      detail = f'unknown config field {detail}'
+    print(f'jaxgan: error: bad command-line flag: {detail}\n'
+          f'Run with --helpfull for the flags; config fields are listed in '
+          f'configs/default.py.', file=sys.stderr)
+    sys.exit(2)
+
+
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

@@ -5,7 +5,6 @@ draws its batch indices, noise and dropout masks from keys derived from the
 step number, so a resumed run repeats an uninterrupted one bit for bit.
 """
 
-import functools
 from typing import Callable, Dict, Tuple
 
 import flax.linen as nn
@@ -132,7 +131,6 @@ def make_multi_step(train_step, steps_per_call: int):
   """Fuses `steps_per_call` steps into one call (lax.scan); returns the last
   step's metrics. Fewer host round trips and dispatches per step."""
 
-  @functools.wraps(train_step)
   def multi_step(state, images, loop_key, data_key):
     if steps_per_call == 1:
       return train_step(state, images, loop_key, data_key)

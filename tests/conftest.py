@@ -1,0 +1,30 @@
+"""Shared fixtures: tiny configs that run the real models in seconds."""
+
+import os
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import pytest  # pylint: disable=g-import-not-at-top
+
+from configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
+
+
+def tiny_dcgan_config(**train_overrides):
+  """configs/dcgan_mnist.py shrunk to a few steps on the bundled digits."""
+  config = dcgan_mnist.get_config()
+  config.data.source = 'bundled'
+  config.data.allow_download = False
+  config.data.batch_size = 8
+  config.train.num_steps = 4
+  config.train.log_every = 2
+  config.train.sample_every = 2
+  config.train.checkpoint_every = 2
+  config.train.num_sample_images = 4
+  for key, value in train_overrides.items():
+    config.train[key] = value
+  return config
+
+
+@pytest.fixture
+def tiny_config():
+  return tiny_dcgan_config()

@@ -1,0 +1,128 @@
+"""Config files and validation: every bad value names its field and the
+valid choices, before anything is loaded or compiled."""
+
+import glob
+import importlib
+import os
+
+import jax
+import pytest
+
+from configs import dcgan_mnist
+from jaxgan import config_validation, train
+from jaxgan.errors import ConfigError
+from tests.conftest import tiny_dcgan_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG_NAMES = sorted(
+    os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, 'configs', '*.py'))
+    if not os.path.basename(p).startswith('_'))
+
+
+@pytest.mark.parametrize('name', CONFIG_NAMES)
+def test_every_config_is_valid(name):
+  config = importlib.import_module(f'configs.{name}').get_config()
+  config_validation.validate(config)
+
+
+def test_dcgan_mnist_is_seed_000():
+  config = dcgan_mnist.get_config()
+  assert (config.data.name, config.data.batch_size) == ('mnist', 256)
+  assert (config.model.generator, config.model.discriminator) == (
+      'dcgan_mnist_g', 'dcgan_d')
+  assert config.model.noise_dim == 100 and config.model.d_dropout == 0.3
+  assert config.loss.name == 'non_saturating'
+  assert config.optimizer.g_learning_rate == 1e-3
+  assert config.optimizer.d_learning_rate == 1e-4
+  assert config.train.num_epochs == 100 and config.train.num_steps == 0
+  assert train.total_steps(config, 60000) == 100 * 234
+
+
+BAD_VALUES = [
+    ('seed', -1, 'seed=-1'),
+    ('seed', 1.5, 'seed=1.5'),
+    ('data.name', 'imagenet', "data.name='imagenet'"),
+    ('data.source', 'web', "data.source='web'"),
+    ('data.data_dir', 3, 'data.data_dir=3'),
+    ('data.batch_size', 0, 'data.batch_size=0'),
+    ('data.batch_size', -64, 'data.batch_size=-64'),
+    ('data.batch_size', True, 'data.batch_size=True'),
+    ('model.generator', 'dcgan_mnst_g', 'valid choices: dcgan_mnist_g'),
+    ('model.discriminator', 'dcgan', "model.discriminator='dcgan'"),
+    ('model.noise_dim', 0, 'model.noise_dim=0'),
+    ('model.kernel_init', 'zeros', 'glorot_uniform'),
+    ('model.leaky_relu_slope', -0.1, 'model.leaky_relu_slope=-0.1'),
+    ('model.d_dropout', 1.0, 'model.d_dropout=1.0'),
+    ('model.bn_epsilon', 0.0, 'model.bn_epsilon=0.0'),
+    ('model.bn_momentum', 1.5, 'model.bn_momentum=1.5'),
+    ('loss.name', 'wgan-gp', 'valid choices: non_saturating'),
+    ('optimizer.g_learning_rate', 0.0, 'optimizer.g_learning_rate=0.0'),
+    ('optimizer.d_learning_rate', -1e-4, 'optimizer.d_learning_rate=-0.0001'),
+    ('optimizer.b1', 1.0, 'optimizer.b1=1.0'),
+    ('optimizer.b2', -0.5, 'optimizer.b2=-0.5'),
+    ('optimizer.eps', 0.0, 'optimizer.eps=0.0'),
+    ('optimizer.grad_clip_norm', -1.0, 'optimizer.grad_clip_norm=-1.0'),
+    ('train.num_steps', -5, 'train.num_steps=-5'),
+    ('train.num_epochs', -1.0, 'train.num_epochs=-1.0'),
+    ('train.d_steps_per_g_step', 0, 'train.d_steps_per_g_step=0'),
+    ('train.steps_per_call', 0, 'train.steps_per_call=0'),
+    ('train.log_every', 0, 'train.log_every=0'),
+    ('train.sample_every', -2, 'train.sample_every=-2'),
+    ('train.checkpoint_every', 0, 'train.checkpoint_every=0'),
+    ('train.max_checkpoints_to_keep', 0, 'train.max_checkpoints_to_keep=0'),
+    ('train.num_sample_images', 0, 'train.num_sample_images=0'),
+]
+
+
+@pytest.mark.parametrize('field,value,expected', BAD_VALUES)
+def test_bad_value_names_field_and_value(field, value, expected):
+  config = tiny_dcgan_config()
+  section, _, name = field.rpartition('.')
+  target = config[section] if section else config
+  with target.ignore_type():
+    target[name] = value
+  with pytest.raises(ConfigError) as error:
+    config_validation.validate(config)
+  assert expected in str(error.value)
+
+
+def test_zero_length_and_misaligned_intervals():
+  config = tiny_dcgan_config(num_steps=0, num_epochs=0)
+  with pytest.raises(ConfigError, match='how long to train'):
+    config_validation.validate(config)
+  config = tiny_dcgan_config(steps_per_call=4, log_every=6)
+  with pytest.raises(ConfigError, match=r'train.log_every=6 is not a multiple '
+                     r'of train.steps_per_call=4'):
+    config_validation.validate(config)
+
+
+def test_batch_must_divide_over_devices(monkeypatch):
+  monkeypatch.setattr(jax, 'device_count', lambda: 8)
+  config = tiny_dcgan_config()
+  config.data.batch_size = 12
+  with pytest.raises(ConfigError, match='data.batch_size=12 is not divisible '
+                     'by the device count 8'):
+    config_validation.validate(config)
+
+
+def test_generator_that_cannot_make_the_dataset_shape(tmp_path):
+  config = tiny_dcgan_config()
+  config.model.generator = 'dcgan_svhn_g'
+  with pytest.raises(ConfigError, match=r'\(32, 32, 3\).*\(28, 28, 1\)'):
+    train.train_and_evaluate(config, str(tmp_path))
+  assert not os.listdir(tmp_path)  # Refused before touching the workdir.
+
+
+def test_unwritable_workdir(tmp_path):
+  blocker = tmp_path / 'file'
+  blocker.write_text('not a directory')
+  with pytest.raises(ConfigError, match='--workdir=.*file/run.*not writable'):
+    train.train_and_evaluate(tiny_dcgan_config(), str(blocker / 'run'))
+
+
+def test_batch_larger_than_dataset(tmp_path):
+  config = tiny_dcgan_config()
+  config.data.batch_size = 8192
+  with pytest.raises(ConfigError, match='data.batch_size=8192 is larger than '
+                     'the 5000 images'):
+    train.train_and_evaluate(config, str(tmp_path))

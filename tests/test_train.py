@@ -1,0 +1,134 @@
+"""The training loop end to end: workdir contents, determinism, resume."""
+
+import glob
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import chex
+import jax
+import pytest
+import tensorflow_datasets as tfds
+from PIL import Image
+
+from jaxgan import train
+from jaxgan.errors import ConfigError
+from tests.conftest import tiny_dcgan_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(tmp_path_factory):
+  """4 steps of the tiny DCGAN, seed 0, in one go."""
+  workdir = str(tmp_path_factory.mktemp('uninterrupted'))
+  return workdir, train.train_and_evaluate(tiny_dcgan_config(), workdir)
+
+
+def test_workdir_holds_checkpoints_events_samples_and_records(uninterrupted):
+  workdir, state = uninterrupted
+  assert int(state.step) == 4
+  assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == ['2', '4']
+  assert glob.glob(os.path.join(workdir, 'events.out.tfevents.*'))
+  samples = sorted(os.listdir(os.path.join(workdir, 'samples')))
+  assert samples == ['final.png', 'step_0000002.png', 'step_0000004.png']
+  with Image.open(os.path.join(workdir, 'samples', 'final.png')) as im:
+    assert im.size == (2 * 28 + 3 * 2,) * 2  # 4 images: a 2x2 grid.
+  with open(os.path.join(workdir, 'data_source.json')) as f:
+    assert json.load(f)['source'] == 'bundled'
+  with open(os.path.join(workdir, 'config.json')) as f:
+    assert json.load(f)['optimizer']['g_learning_rate'] == 1e-3
+
+
+def test_same_seed_same_bits_other_seed_other_bits(uninterrupted, tmp_path):
+  _, reference = uninterrupted
+  again = train.train_and_evaluate(tiny_dcgan_config(), str(tmp_path / 'a'))
+  chex.assert_trees_all_equal(reference, again)
+  config = tiny_dcgan_config()
+  config.seed = 1
+  other = train.train_and_evaluate(config, str(tmp_path / 'b'))
+  assert not jax.numpy.array_equal(reference.g_params['Dense_0']['kernel'],
+                                   other.g_params['Dense_0']['kernel'])
+
+
+def test_resume_equals_uninterrupted(uninterrupted, tmp_path, caplog):
+  _, reference = uninterrupted
+  workdir = str(tmp_path)
+  half = train.train_and_evaluate(tiny_dcgan_config(num_steps=2), workdir)
+  assert int(half.step) == 2
+  with caplog.at_level(logging.INFO):
+    resumed = train.train_and_evaluate(tiny_dcgan_config(num_steps=4), workdir)
+  assert 'Resumed from' in caplog.text and 'at step 2' in caplog.text
+  chex.assert_trees_all_equal(reference, resumed)
+
+
+def test_resume_with_incompatible_config_is_refused(uninterrupted):
+  workdir, _ = uninterrupted
+  config = tiny_dcgan_config(num_steps=6)
+  config.optimizer.g_learning_rate = 5e-4
+  config.loss.name = 'saturating'
+  with pytest.raises(ConfigError) as error:
+    train.train_and_evaluate(config, workdir)
+  message = str(error.value)
+  assert 'optimizer.g_learning_rate: 0.001 (saved) -> 0.0005 (now)' in message
+  assert "loss.name: 'non_saturating' (saved) -> 'saturating' (now)" in message
+
+
+def test_tfds_mock_data_end_to_end(tmp_path):
+  config = tiny_dcgan_config(num_steps=2)
+  config.data.source = 'tfds'
+  config.data.data_dir = str(tmp_path / 'tfds')
+  with tfds.testing.mock_data(num_examples=16):
+    state = train.train_and_evaluate(config, str(tmp_path / 'run'))
+  assert int(state.step) == 2
+  with open(tmp_path / 'run' / 'data_source.json') as f:
+    assert json.load(f)['source'] == 'tfds'
+
+
+def test_epochs_set_the_length():
+  config = tiny_dcgan_config(num_steps=0, num_epochs=2)
+  assert train.total_steps(config, num_images=100) == 2 * (100 // 8)
+  config.train.d_steps_per_g_step = 5
+  assert train.total_steps(config, num_images=100) == 5  # ceil(24 / 5)
+
+
+def run_main(*args, timeout=600):
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  return subprocess.run(
+      [sys.executable, '-m', 'jaxgan.main', '--config=configs/dcgan_mnist.py',
+       *args], cwd=REPO, env=env, capture_output=True, text=True,
+      timeout=timeout, check=False)
+
+
+def test_main_cli_end_to_end(tmp_path):
+  workdir = str(tmp_path / 'run')
+  result = run_main(
+      f'--workdir={workdir}', '--config.data.source=bundled',
+      '--config.data.batch_size=8', '--config.train.num_steps=2',
+      '--config.train.log_every=1', '--config.train.sample_every=2',
+      '--config.train.checkpoint_every=2', '--config.train.num_sample_images=4')
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert 'step 2/2' in result.stderr and 'd_loss' in result.stderr
+  assert os.listdir(os.path.join(workdir, 'checkpoints')) == ['2']
+  assert os.path.exists(os.path.join(workdir, 'samples', 'final.png'))
+  assert glob.glob(os.path.join(workdir, 'events.out.tfevents.*'))
+
+
+@pytest.mark.parametrize('flag,expected', [
+    ('--config.train.num_stepz=3', 'unknown config field \'num_stepz\'. Did '
+     'you mean "num_steps"'),
+    ('--config.data.batch_size=abc', '--config.data.batch_size=abc'),
+    ('--config.data.batch_size=-8', 'data.batch_size=-8'),
+    ('--config.model.generator=dcgan_mnst_g', 'valid choices: dcgan_mnist_g'),
+    ('--config.optimizer.d_learning_rate=0.0', 'optimizer.d_learning_rate=0.0'),
+    ('--config=configs/no_such.py', 'configs/dcgan_mnist.py'),
+])
+def test_main_cli_rejects_bad_input_clearly(tmp_path, flag, expected):
+  result = run_main(f'--workdir={tmp_path / "run"}', flag, timeout=300)
+  assert result.returncode == 2, result.stderr[-2000:]
+  error_lines = [l for l in result.stderr.splitlines()
+                 if l.startswith('jaxgan: error:')]
+  assert len(error_lines) == 1 and expected in error_lines[0], result.stderr[-2000:]
+  assert not os.path.exists(tmp_path / 'run')  # Nothing written.
