@@ -29,14 +29,13 @@ SOURCES = ('auto', 'tfds', 'idx', 'bundled')
 class DatasetSpec:
   tfds_name: str
   image_shape: Tuple[int, int, int]
-  num_classes: int
 
 
 DATASETS: Dict[str, DatasetSpec] = {
-    'mnist': DatasetSpec('mnist', (28, 28, 1), 10),
-    'fashion_mnist': DatasetSpec('fashion_mnist', (28, 28, 1), 10),
-    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), 10),
-    'cifar10': DatasetSpec('cifar10', (32, 32, 3), 10),
+    'mnist': DatasetSpec('mnist', (28, 28, 1)),
+    'fashion_mnist': DatasetSpec('fashion_mnist', (28, 28, 1)),
+    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3)),
+    'cifar10': DatasetSpec('cifar10', (32, 32, 3)),
 }
 
 # Where tensorflow-datasets downloads its archives from; probed (one TCP

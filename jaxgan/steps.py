@@ -1,8 +1,9 @@
-"""Pure update functions: (state, images, loop_key) -> (state, metrics).
+"""Pure update functions: (state, images, loop_key, data_key) -> (state, metrics).
 
-The whole uint8 dataset is an argument (it lives on the device); each step
-draws its batch indices, noise and dropout masks from keys derived from the
-step number, so a resumed run repeats an uninterrupted one bit for bit.
+The whole uint8 dataset is an argument (it lives on the device). Each step
+draws its noise and dropout masks from fold_in(loop_key, step) and its real
+batch from the epoch's permutation under data_key, so a resumed run repeats
+an uninterrupted one bit for bit.
 """
 
 from typing import Callable, Dict, Tuple
