@@ -29,7 +29,7 @@ def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
   except OSError as e:
     raise ConfigError(f'--workdir={workdir!r} is not writable: {e}.') from e
   config_path = os.path.join(workdir, 'config.json')
-  if os.path.exists(config_path):
+  if os.path.exists(config_path) and has_checkpoint(workdir):
     with open(config_path) as f:
       saved = json.load(f)
     diffs = config_validation.resume_differences(saved, config)
@@ -41,6 +41,32 @@ def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
           f'cannot be resumed with this one:\n{lines}\nUse a new workdir, or '
           f'the saved config ({config_path}).')
   _write_json(config_path, config.to_dict())
+
+
+def has_checkpoint(workdir: str) -> bool:
+  """Whether the workdir holds progress to protect (a finished checkpoint)."""
+  directory = os.path.join(workdir, 'checkpoints')
+  return os.path.isdir(directory) and any(
+      name.isdigit() for name in os.listdir(directory))
+
+
+def record_data_source(workdir: str, dataset: data.Dataset) -> None:
+  """Writes data_source.json; refuses to resume on other data than the run
+  began with (source=auto may find full MNIST where it once fell back)."""
+  path = os.path.join(workdir, 'data_source.json')
+  summary = dataset.summary()
+  if os.path.exists(path) and has_checkpoint(workdir):
+    with open(path) as f:
+      saved = json.load(f)
+    if (saved['source'], saved['num_images']) != (summary['source'],
+                                                  summary['num_images']):
+      raise ConfigError(
+          f'--workdir={workdir!r} was trained on {saved["num_images"]} images '
+          f'from data.source={saved["source"]!r}, but this run found '
+          f'{summary["num_images"]} from {summary["source"]!r}. Set '
+          f'--config.data.source={saved["source"]} to continue on the same '
+          f'data, or use a new workdir.')
+  _write_json(path, summary)
 
 
 def _write_json(path: str, obj) -> None:
@@ -89,7 +115,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   if batch_size > num_images:
     raise ConfigError(f'data.batch_size={batch_size} is larger than the '
                       f'{num_images} images of the {dataset.source} dataset.')
-  _write_json(os.path.join(workdir, 'data_source.json'), dataset.summary())
+  record_data_source(workdir, dataset)
   logging.info('Data: %d images %s from %s.', num_images,
                dataset.images.shape[1:], dataset.description)
   device_images = jax.device_put(dataset.images)  # uint8, on device once.

@@ -13,7 +13,7 @@ import pytest
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from jaxgan import train
+from jaxgan import data, train
 from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config
 
@@ -74,6 +74,29 @@ def test_resume_with_incompatible_config_is_refused(uninterrupted):
   message = str(error.value)
   assert 'optimizer.g_learning_rate: 0.001 (saved) -> 0.0005 (now)' in message
   assert "loss.name: 'non_saturating' (saved) -> 'saturating' (now)" in message
+
+
+def test_failed_start_does_not_lock_the_workdir(tmp_path):
+  """A run that never saved a checkpoint has nothing to protect."""
+  config = tiny_dcgan_config(num_steps=2)
+  config.data.source = 'idx'
+  config.data.data_dir = str(tmp_path / 'missing')
+  with pytest.raises(ConfigError, match='No IDX images file'):
+    train.train_and_evaluate(config, str(tmp_path / 'run'))
+  state = train.train_and_evaluate(tiny_dcgan_config(num_steps=2),
+                                   str(tmp_path / 'run'))
+  assert int(state.step) == 2
+
+
+def test_resume_on_other_data_is_refused(uninterrupted, tmp_path):
+  """source=auto finding other data than it once did (the source itself is
+  the same config value) must not switch datasets mid-run."""
+  workdir, _ = uninterrupted
+  with tfds.testing.mock_data(num_examples=16):
+    with pytest.raises(ConfigError, match=r"5000 images from "
+                       r"data.source='bundled'.*found 16 from 'tfds'"):
+      train.record_data_source(workdir, data.load('mnist', 'tfds',
+                                                  str(tmp_path), False))
 
 
 def test_tfds_mock_data_end_to_end(tmp_path):
