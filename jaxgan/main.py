@@ -63,6 +63,10 @@ def main(argv):
     logging.error('%s', e)
     print(f'jaxgan: error: {e}', file=sys.stderr)
     sys.exit(2)
+  except KeyboardInterrupt:
+    print('jaxgan: interrupted; the workdir keeps the latest checkpoint.',
+          file=sys.stderr)
+    sys.exit(130)
 
 
 def parse_flags(argv):

@@ -85,6 +85,10 @@ def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
                           config.train.d_steps_per_g_step))
 
 
+# Slow steps still print progress at least this often.
+PROGRESS_EVERY_SECONDS = 60.0
+
+
 def _format_duration(seconds: float) -> str:
   seconds = int(seconds)
   return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s'
@@ -138,10 +142,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                  int(state.step))
   start_step = int(state.step)
   num_steps = total_steps(config, num_images)
-  logging.info('Training %d generator steps (%.2f epochs of %d images, batch '
-               '%d), starting at step %d.', num_steps,
-               num_steps * batch_size * config.train.d_steps_per_g_step /
-               num_images, num_images, batch_size, start_step)
+  batches_per_epoch = num_images // batch_size
+  logging.info('Training %d generator steps (%.4g epochs of %d batches of %d '
+               'images), starting at step %d.', num_steps,
+               num_steps * config.train.d_steps_per_g_step / batches_per_epoch,
+               batches_per_epoch, batch_size, start_step)
 
   # ------------------------------------------------------------- functions
   train_step = steps.make_train_step(
@@ -183,7 +188,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                      time.time() - train_start)
         last_log_time, last_log_step = time.time(), step
 
-      if step % config.train.log_every == 0 or step == num_steps:
+      now = time.time()
+      if (step % config.train.log_every == 0 or step == num_steps or
+          now - last_log_time > PROGRESS_EVERY_SECONDS):
         scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
         now = time.time()
         if step > last_log_step:
@@ -236,6 +243,7 @@ def _save_on_interrupt(manager, state: Optional[GANState]) -> None:
   if leaves and not any(getattr(x, 'is_deleted', lambda: False)()
                         for x in leaves):
     step = checkpoints.save(manager, state)
-    logging.warning('Interrupted: saved a checkpoint at step %d.', step)
+    logging.warning('Interrupted: saved a checkpoint at step %d. Rerun the '
+                    'same command to resume.', step)
   manager.close()
 

@@ -4,6 +4,7 @@ import glob
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 
@@ -155,3 +156,36 @@ def test_main_cli_rejects_bad_input_clearly(tmp_path, flag, expected):
                  if l.startswith('jaxgan: error:')]
   assert len(error_lines) == 1 and expected in error_lines[0], result.stderr[-2000:]
   assert not os.path.exists(tmp_path / 'run')  # Nothing written.
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+  workdir = str(tmp_path / 'run')
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  process = subprocess.Popen(
+      [sys.executable, '-m', 'jaxgan.main', '--config=configs/dcgan_mnist.py',
+       f'--workdir={workdir}', '--config.data.source=bundled',
+       '--config.data.batch_size=8', '--config.train.num_steps=100000',
+       '--config.train.log_every=1', '--config.train.checkpoint_every=100000',
+       '--config.train.sample_every=100000'],
+      cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+  seen = []
+  for line in process.stderr:  # Wait until training is under way.
+    seen.append(line)
+    if 'step 3/100000' in line:
+      break
+  process.send_signal(signal.SIGINT)
+  _, rest = process.communicate(timeout=120)
+  stderr = ''.join(seen) + rest
+  assert process.returncode == 130, stderr[-3000:]
+  assert 'Traceback' not in stderr
+  assert 'Interrupted: saved a checkpoint at step' in stderr
+  saved = [int(name) for name in os.listdir(os.path.join(workdir, 'checkpoints'))]
+  assert len(saved) == 1 and saved[0] >= 3
+  resumed = run_main(f'--workdir={workdir}', '--config.data.source=bundled',
+                     '--config.data.batch_size=8',
+                     f'--config.train.num_steps={saved[0] + 1}',
+                     '--config.train.log_every=1',
+                     '--config.train.checkpoint_every=100000',
+                     '--config.train.sample_every=100000')
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  assert f'at step {saved[0]}' in resumed.stderr
