@@ -89,6 +89,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _choice(config, 'model.discriminator', models.discriminators.names())
   _int(config, 'model.noise_dim', 1)
   _choice(config, 'model.kernel_init', layers.KERNEL_INITS)
+  _choice(config, 'model.conv_impl', layers.CONV_IMPLEMENTATIONS)
   _real(config, 'model.leaky_relu_slope', 0.0)
   _real(config, 'model.d_dropout', 0.0, 1.0)
   _real(config, 'model.bn_epsilon', 0.0, low_open=True)

@@ -84,15 +84,15 @@ def test_fused_steps_equal_single_steps_and_compile_once():
     copy, _ = fused_jit(copy, images, *keys())
   assert int(state.step) == int(copy.step) == 6
   # XLA fuses the scanned step differently, and Adam amplifies the round-off
-  # on near-zero gradients, so compare whole trees by relative norm: a step
-  # too many or too few moves them by orders of magnitude more.
+  # on near-zero gradients, so compare whole trees by relative norm against
+  # what one update moves them: a step too many or too few fails this.
   def relative_difference(a, b):
     return float(optax.global_norm(jax.tree.map(jnp.subtract, a, b)) /
                  optax.global_norm(a))
 
-  assert relative_difference(state.g_params, copy.g_params) < 1e-4
-  assert relative_difference(state.d_params, copy.d_params) < 1e-4
-  assert relative_difference(state.g_params, five_steps) > 1e-3
+  one_update = relative_difference(state.g_params, five_steps)
+  assert relative_difference(state.g_params, copy.g_params) < 0.1 * one_update
+  assert relative_difference(state.d_params, copy.d_params) < 0.1 * one_update
 
 def test_real_batches_walk_a_fresh_permutation_each_epoch():
   num, batch = 10, 3  # 3 batches per epoch; one image left out per epoch.

@@ -26,6 +26,7 @@ class DCGANGenerator(nn.Module):
   kernel_init: str = 'glorot_uniform'
   bn_epsilon: float = 1e-3
   bn_momentum: float = 0.99
+  conv_impl: str = 'auto'
 
   @nn.compact
   def __call__(self, z: jnp.ndarray, train: bool) -> jnp.ndarray:
@@ -40,9 +41,10 @@ class DCGANGenerator(nn.Module):
     x = x.reshape(z.shape[0], self.base_size, self.base_size, self.features[0])
     out_features = tuple(self.features[1:]) + (self.out_channels,)
     for i, (f, s) in enumerate(zip(out_features, self.strides)):
-      x = nn.ConvTranspose(f, (self.kernel_size, self.kernel_size),
-                           strides=(s, s), padding='SAME', use_bias=False,
-                           kernel_init=init)(x)
+      x = layers.ConvTranspose(f, (self.kernel_size, self.kernel_size),
+                               strides=(s, s), padding='SAME', use_bias=False,
+                               kernel_init=init,
+                               implementation=self.conv_impl)(x)
       if i < len(out_features) - 1:
         x = act(norm()(x))
     return jnp.tanh(x)
@@ -55,14 +57,16 @@ class DCGANDiscriminator(nn.Module):
   leaky_relu_slope: float = 0.3
   dropout: float = 0.3
   kernel_init: str = 'glorot_uniform'
+  conv_impl: str = 'auto'
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, train: bool) -> jnp.ndarray:
     init = layers.kernel_init(self.kernel_init)
     act = layers.leaky_relu(self.leaky_relu_slope)
     for f in self.features:
-      x = nn.Conv(f, (self.kernel_size, self.kernel_size), strides=(2, 2),
-                  padding='SAME', kernel_init=init)(x)
+      x = layers.Conv(f, (self.kernel_size, self.kernel_size), strides=(2, 2),
+                      padding='SAME', kernel_init=init,
+                      implementation=self.conv_impl)(x)
       x = act(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
@@ -76,7 +80,8 @@ def _generator(base_size: int, out_channels: int):
                           leaky_relu_slope=cfg.leaky_relu_slope,
                           kernel_init=cfg.kernel_init,
                           bn_epsilon=cfg.bn_epsilon,
-                          bn_momentum=cfg.bn_momentum)
+                          bn_momentum=cfg.bn_momentum,
+                          conv_impl=cfg.conv_impl)
   return build
 
 
@@ -91,5 +96,6 @@ def _discriminator(cfg) -> DCGANDiscriminator:
   # Seed 000 sections 2.1.2 / 3.1.2: the same net for 28x28x1 and 32x32x3.
   return DCGANDiscriminator(leaky_relu_slope=cfg.leaky_relu_slope,
                             dropout=cfg.d_dropout,
-                            kernel_init=cfg.kernel_init)
+                            kernel_init=cfg.kernel_init,
+                            conv_impl=cfg.conv_impl)
 

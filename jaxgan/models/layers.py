@@ -1,11 +1,15 @@
 """Building blocks shared by the model families."""
 
 import functools
+from typing import Callable, Sequence, Tuple, Union
 
 import flax.linen as nn
 import jax
+from jax import lax
+import jax.numpy as jnp
 
 from jaxgan.errors import ConfigError
+from jaxgan.models import conv_ops
 
 KERNEL_INITS = {
     # Keras' default for Dense/Conv/ConvTranspose.
@@ -26,3 +30,73 @@ def kernel_init(name: str) -> jax.nn.initializers.Initializer:
 
 def leaky_relu(slope: float):
   return functools.partial(nn.leaky_relu, negative_slope=slope)
+
+
+# How convolutions are computed (config.model.conv_impl):
+#   auto     stride-1 formulation on CPU, XLA's native convolution elsewhere
+#   xla      XLA's native convolution everywhere (lhs-dilated when strided)
+#   stride1  phase decomposition / space-to-depth everywhere
+CONV_IMPLEMENTATIONS = ('auto', 'xla', 'stride1')
+
+
+def uses_stride1(implementation: str) -> bool:
+  if implementation not in CONV_IMPLEMENTATIONS:
+    raise ConfigError(f'Unknown model.conv_impl={implementation!r}; valid '
+                      f'choices: {", ".join(CONV_IMPLEMENTATIONS)}.')
+  if implementation == 'auto':
+    return jax.default_backend() == 'cpu'
+  return implementation == 'stride1'
+
+
+class _ConvBase(nn.Module):
+  """Parameters exactly as flax.linen.Conv / ConvTranspose name and shape
+  them ('kernel' HWIO, 'bias'), so checkpoints and inits are interchangeable."""
+  features: int
+  kernel_size: Sequence[int]
+  strides: Sequence[int] = (1, 1)
+  padding: Union[str, Sequence[Tuple[int, int]]] = 'SAME'
+  use_bias: bool = True
+  kernel_init: Callable = nn.initializers.lecun_normal()
+  bias_init: Callable = nn.initializers.zeros_init()
+  implementation: str = 'auto'
+
+  def _params(self, x):
+    kernel = self.param('kernel', self.kernel_init,
+                        tuple(self.kernel_size) + (x.shape[-1], self.features))
+    bias = (self.param('bias', self.bias_init, (self.features,))
+            if self.use_bias else None)
+    return kernel, bias
+
+  def _padding(self):
+    return self.padding.upper() if isinstance(self.padding, str) else tuple(
+        tuple(p) for p in self.padding)
+
+
+class Conv(_ConvBase):
+  """flax.linen.Conv (NHWC, no dilation, no groups), fast on CPU."""
+
+  @nn.compact
+  def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
+    kernel, bias = self._params(x)
+    if uses_stride1(self.implementation):
+      y = conv_ops.conv(x, kernel, tuple(self.strides), self._padding())
+    else:
+      y = lax.conv_general_dilated(x, kernel, tuple(self.strides),
+                                   self._padding(),
+                                   dimension_numbers=conv_ops.DIMENSION_NUMBERS)
+    return y if bias is None else y + bias
+
+
+class ConvTranspose(_ConvBase):
+  """flax.linen.ConvTranspose (transpose_kernel=False), fast on CPU."""
+
+  @nn.compact
+  def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
+    kernel, bias = self._params(x)
+    if uses_stride1(self.implementation):
+      y = conv_ops.conv_transpose(x, kernel, tuple(self.strides),
+                                  self._padding())
+    else:
+      y = lax.conv_transpose(x, kernel, tuple(self.strides), self._padding(),
+                             dimension_numbers=conv_ops.DIMENSION_NUMBERS)
+    return y if bias is None else y + bias

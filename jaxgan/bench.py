@@ -1,0 +1,133 @@
+"""Measures training throughput: python -m jaxgan.bench [--config=...]
+
+  python -m jaxgan.bench --config=configs/dcgan_mnist.py --batch_size=64,256 \
+      --conv_impl=xla,stride1 --compare=torch,keras
+
+Times the real jitted train step of a config (the one `jaxgan.main` runs) on
+synthetic uint8 data already on the device, after compiling, and reports
+images/s, the achieved GFLOP/s (from XLA's cost analysis), and, in the same
+run, the same architecture and update written in PyTorch and TF/Keras where
+those are installed (`pip install -e '.[bench]'`).
+"""
+
+import dataclasses
+import os
+import time
+from typing import List, Optional
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+from absl import app  # pylint: disable=g-import-not-at-top
+from absl import flags
+import jax
+import jax.numpy as jnp
+from ml_collections import config_flags
+
+from jaxgan import config_validation, data, losses, models, optimizers, steps
+from jaxgan.state import create_state
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
+    lock_config=True)
+_BATCH_SIZES = flags.DEFINE_list('batch_size', ['256'],
+                                 'Global batch sizes to measure.')
+_CONV_IMPL = flags.DEFINE_list(
+    'conv_impl', ['auto'], 'model.conv_impl values to measure: auto, xla, '
+    'stride1.')
+_STEPS = flags.DEFINE_integer('steps', 10, 'Timed train steps per setting.')
+_COMPARE = flags.DEFINE_list(
+    'compare', [], 'Reference frameworks to time on the same step: torch, keras.')
+
+DATASET_SIZE = 2048  # Synthetic images on the device; enough to shuffle.
+
+
+@dataclasses.dataclass
+class Result:
+  name: str
+  batch_size: int
+  images_per_sec: float
+  compile_s: Optional[float] = None
+  gflops_per_sec: Optional[float] = None
+  note: str = ''
+
+
+def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
+  """Steady-state images/s of `jaxgan.main`'s train step for `config`."""
+  config = config.copy_and_resolve_references()
+  config.data.batch_size = batch_size
+  config_validation.validate(config)
+  g, d = models.build_generator(config.model), models.build_discriminator(
+      config.model)
+  g_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.g_learning_rate)
+  d_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.d_learning_rate)
+  shape = data.dataset_spec(config.data.name).image_shape
+  state = create_state(g, d, g_tx, d_tx, config.model.noise_dim, shape,
+                       jax.random.key(0))
+  train_step = steps.make_train_step(
+      g, d, losses.get_loss(config.loss.name), g_tx, d_tx,
+      noise_dim=config.model.noise_dim, batch_size=batch_size,
+      d_steps_per_g_step=config.train.d_steps_per_g_step)
+  fused = config.train.steps_per_call
+  step_fn = jax.jit(steps.make_multi_step(train_step, fused), donate_argnums=0)
+  images = jax.random.randint(jax.random.key(1), (DATASET_SIZE,) + shape, 0,
+                              256).astype(jnp.uint8)
+  keys = (jax.random.key(2), jax.random.key(3))
+
+  start = time.perf_counter()
+  compiled = step_fn.lower(state, images, *keys).compile()
+  cost = compiled.cost_analysis()
+  cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+  state, _ = step_fn(state, images, *keys)
+  jax.block_until_ready(state)
+  compile_s = time.perf_counter() - start
+
+  calls = max(1, num_steps // fused)
+  start = time.perf_counter()
+  for _ in range(calls):
+    state, metrics = step_fn(state, images, *keys)
+  jax.block_until_ready((state, metrics))
+  elapsed = time.perf_counter() - start
+  flops = (cost or {}).get('flops', 0.0) * calls
+  return Result(f'jaxgan (conv_impl={config.model.conv_impl})', batch_size,
+                batch_size * calls * fused / elapsed, compile_s,
+                flops / elapsed / 1e9 if flops else None)
+
+
+def format_table(results: List[Result]) -> str:
+  best = {}
+  for r in results:
+    best[r.batch_size] = max(best.get(r.batch_size, 0.0), r.images_per_sec)
+  rows = [('implementation', 'batch', 'images/s', 'vs best', 'compile s',
+           'GFLOP/s', 'note')]
+  for r in results:
+    rows.append((r.name, str(r.batch_size), f'{r.images_per_sec:.1f}',
+                 f'{r.images_per_sec / best[r.batch_size]:.2f}x',
+                 '' if r.compile_s is None else f'{r.compile_s:.1f}',
+                 '' if r.gflops_per_sec is None else f'{r.gflops_per_sec:.0f}',
+                 r.note))
+  widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+  lines = ['  '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+           for row in rows]
+  lines.insert(1, '-' * len(lines[0]))
+  return '\n'.join(lines)
+
+
+def main(argv):
+  del argv
+  results = []
+  for batch_size in (int(b) for b in _BATCH_SIZES.value):
+    for impl in _CONV_IMPL.value:
+      config = _CONFIG.value.copy_and_resolve_references()
+      config.model.conv_impl = impl
+      results.append(time_jaxgan(config, batch_size, _STEPS.value))
+      print(format_table(results[-1:]).splitlines()[-1], flush=True)
+  print(f'\n{jax.devices()[0].device_kind} ({jax.default_backend()}), '
+        f'{os.cpu_count()} CPUs, JAX {jax.__version__}; {_STEPS.value} timed '
+        f'steps after compiling.')
+  print(format_table(results))
+
+
+if __name__ == '__main__':
+  app.run(main)
