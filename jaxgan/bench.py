@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 from ml_collections import config_flags
 
-from jaxgan import config_validation, data, losses, models, optimizers, steps
+from jaxgan import bench_references, config_validation, data, losses, models, optimizers, steps
 from jaxgan.state import create_state
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -51,8 +51,8 @@ class Result:
   note: str = ''
 
 
-def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
-  """Steady-state images/s of `jaxgan.main`'s train step for `config`."""
+def build_step(config, batch_size: int):
+  """The jitted train step of `jaxgan.main` for `config`, with its inputs."""
   config = config.copy_and_resolve_references()
   config.data.batch_size = batch_size
   config_validation.validate(config)
@@ -69,27 +69,41 @@ def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
       g, d, losses.get_loss(config.loss.name), g_tx, d_tx,
       noise_dim=config.model.noise_dim, batch_size=batch_size,
       d_steps_per_g_step=config.train.d_steps_per_g_step)
-  fused = config.train.steps_per_call
-  step_fn = jax.jit(steps.make_multi_step(train_step, fused), donate_argnums=0)
+  step_fn = jax.jit(steps.make_multi_step(train_step,
+                                          config.train.steps_per_call),
+                    donate_argnums=0)
   images = jax.random.randint(jax.random.key(1), (DATASET_SIZE,) + shape, 0,
                               256).astype(jnp.uint8)
-  keys = (jax.random.key(2), jax.random.key(3))
+  return step_fn, (state, images, jax.random.key(2), jax.random.key(3))
 
-  start = time.perf_counter()
-  compiled = step_fn.lower(state, images, *keys).compile()
-  cost = compiled.cost_analysis()
+
+def useful_flops_per_call(config, batch_size: int) -> float:
+  """FLOPs of one call as the native convolutions count them (the stride-1
+  forms multiply some zero taps, which is not useful work)."""
+  config = config.copy_and_resolve_references()
+  config.model.conv_impl = 'xla'
+  step_fn, args = build_step(config, batch_size)
+  cost = step_fn.lower(*args).cost_analysis()
   cost = cost[0] if isinstance(cost, (list, tuple)) else cost
-  state, _ = step_fn(state, images, *keys)
+  return float((cost or {}).get('flops', 0.0))
+
+
+def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
+  """Steady-state images/s of `jaxgan.main`'s train step for `config`."""
+  step_fn, (state, *inputs) = build_step(config, batch_size)
+  start = time.perf_counter()
+  state, _ = step_fn(state, *inputs)
   jax.block_until_ready(state)
   compile_s = time.perf_counter() - start
 
+  fused = config.train.steps_per_call
   calls = max(1, num_steps // fused)
   start = time.perf_counter()
   for _ in range(calls):
-    state, metrics = step_fn(state, images, *keys)
+    state, metrics = step_fn(state, *inputs)
   jax.block_until_ready((state, metrics))
   elapsed = time.perf_counter() - start
-  flops = (cost or {}).get('flops', 0.0) * calls
+  flops = useful_flops_per_call(config, batch_size) * calls
   return Result(f'jaxgan (conv_impl={config.model.conv_impl})', batch_size,
                 batch_size * calls * fused / elapsed, compile_s,
                 flops / elapsed / 1e9 if flops else None)
@@ -98,12 +112,13 @@ def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
 def format_table(results: List[Result]) -> str:
   best = {}
   for r in results:
-    best[r.batch_size] = max(best.get(r.batch_size, 0.0), r.images_per_sec)
+    if r.images_per_sec == r.images_per_sec:  # Not NaN.
+      best[r.batch_size] = max(best.get(r.batch_size, 0.0), r.images_per_sec)
   rows = [('implementation', 'batch', 'images/s', 'vs best', 'compile s',
            'GFLOP/s', 'note')]
   for r in results:
     rows.append((r.name, str(r.batch_size), f'{r.images_per_sec:.1f}',
-                 f'{r.images_per_sec / best[r.batch_size]:.2f}x',
+                 f'{r.images_per_sec / best.get(r.batch_size, 1.0):.2f}x',
                  '' if r.compile_s is None else f'{r.compile_s:.1f}',
                  '' if r.gflops_per_sec is None else f'{r.gflops_per_sec:.0f}',
                  r.note))
@@ -122,6 +137,18 @@ def main(argv):
       config = _CONFIG.value.copy_and_resolve_references()
       config.model.conv_impl = impl
       results.append(time_jaxgan(config, batch_size, _STEPS.value))
+      print(format_table(results[-1:]).splitlines()[-1], flush=True)
+    for name in _COMPARE.value:
+      if name not in bench_references.REFERENCES:
+        raise app.UsageError(f'--compare={name!r}: valid choices are '
+                             f'{", ".join(bench_references.REFERENCES)}.')
+      if _CONFIG.value.model.generator != 'dcgan_mnist_g':
+        results.append(Result(name, batch_size, float('nan'), note=(
+            'reference exists for configs/dcgan_mnist.py only')))
+        continue
+      rate, note = bench_references.REFERENCES[name](batch_size, _STEPS.value)
+      results.append(Result(name, batch_size, rate or float('nan'),
+                            note=note + ' (same layers, same update order)'))
       print(format_table(results[-1:]).splitlines()[-1], flush=True)
   print(f'\n{jax.devices()[0].device_kind} ({jax.default_backend()}), '
         f'{os.cpu_count()} CPUs, JAX {jax.__version__}; {_STEPS.value} timed '

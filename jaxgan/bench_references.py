@@ -1,0 +1,153 @@
+"""Seed 000's DCGAN train step in PyTorch and in TF/Keras, for `jaxgan.bench`.
+
+The same math as jaxgan's step for configs/dcgan_mnist.py: the same layers
+(Dense 100->7*7*256 + BN + LeakyReLU(0.3), 5x5 transposed convs 128/64/1 with
+strides 1/2/2 and BN + LeakyReLU between, tanh; 5x5 stride-2 convs 64/128/256
+with LeakyReLU(0.3) and dropout 0.3, Dense(1)), the same update order (one D
+step on a real batch and fresh fakes, then one G step on fresh noise with the
+non-saturating loss), Adam (G 1e-3, D 1e-4, betas 0.9/0.999, eps 1e-7), and
+batches drawn on the device from a uint8 array. Only the initialisers and the
+exact placement of SAME padding differ, which change no arithmetic.
+"""
+
+import os
+import time
+from typing import Optional, Tuple
+
+import numpy as np
+
+NOISE_DIM = 100
+DATASET_SIZE = 2048
+
+
+def torch_images_per_sec(batch_size: int, num_steps: int
+                         ) -> Tuple[Optional[float], str]:
+  """(images/s, note) of the PyTorch eager step; (None, why) if unavailable."""
+  try:
+    import torch  # pylint: disable=g-import-not-at-top
+    from torch import nn  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    return None, "PyTorch not installed (pip install -e '.[bench]')"
+  torch.manual_seed(0)
+  torch.set_num_threads(os.cpu_count() or 1)
+
+  def bn(c, dims):
+    return (nn.BatchNorm1d if dims == 1 else nn.BatchNorm2d)(
+        c, eps=1e-3, momentum=0.01)
+
+  generator = nn.Sequential(
+      nn.Linear(NOISE_DIM, 7 * 7 * 256, bias=False), bn(7 * 7 * 256, 1),
+      nn.LeakyReLU(0.3), nn.Unflatten(1, (256, 7, 7)),
+      nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False), bn(128, 2),
+      nn.LeakyReLU(0.3),
+      nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False),
+      bn(64, 2), nn.LeakyReLU(0.3),
+      nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1, bias=False),
+      nn.Tanh())
+  discriminator = nn.Sequential(
+      nn.Conv2d(1, 64, 5, 2, 2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+      nn.Conv2d(64, 128, 5, 2, 2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+      nn.Conv2d(128, 256, 5, 2, 2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+      nn.Flatten(), nn.Linear(4 * 4 * 256, 1))
+  g_opt = torch.optim.Adam(generator.parameters(), 1e-3, betas=(0.9, 0.999),
+                           eps=1e-7)
+  d_opt = torch.optim.Adam(discriminator.parameters(), 1e-4,
+                           betas=(0.9, 0.999), eps=1e-7)
+  bce = nn.BCEWithLogitsLoss()
+  images = torch.randint(0, 256, (DATASET_SIZE, 1, 28, 28), dtype=torch.uint8)
+  ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
+
+  def step():
+    index = torch.randint(0, DATASET_SIZE, (batch_size,))
+    real = images[index].float() / 127.5 - 1.0
+    with torch.no_grad():
+      fake = generator(torch.randn(batch_size, NOISE_DIM))
+    d_loss = (bce(discriminator(real)[:, 0], ones) +
+              bce(discriminator(fake)[:, 0], zeros))
+    d_opt.zero_grad(set_to_none=True)
+    d_loss.backward()
+    d_opt.step()
+    fake_logits = discriminator(generator(torch.randn(batch_size, NOISE_DIM)))
+    g_loss = bce(fake_logits[:, 0], ones)
+    g_opt.zero_grad(set_to_none=True)
+    g_loss.backward()  # D's grads from this pass are cleared before its step.
+    g_opt.step()
+
+  step()  # Warm-up (allocator, thread pool).
+  start = time.perf_counter()
+  for _ in range(num_steps):
+    step()
+  elapsed = time.perf_counter() - start
+  return (batch_size * num_steps / elapsed,
+          f'PyTorch {torch.__version__} eager, {torch.get_num_threads()} threads')
+
+
+def keras_images_per_sec(batch_size: int, num_steps: int
+                         ) -> Tuple[Optional[float], str]:
+  """(images/s, note) of the TF/Keras tf.function step."""
+  try:
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    import keras  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    return None, 'TensorFlow/Keras not installed'
+  tf.config.set_visible_devices([], 'GPU')
+  tf.random.set_seed(0)
+  layers = keras.layers
+
+  def bn():
+    return layers.BatchNormalization(epsilon=1e-3, momentum=0.99)
+
+  generator = keras.Sequential([
+      keras.Input((NOISE_DIM,)),
+      layers.Dense(7 * 7 * 256, use_bias=False), bn(), layers.LeakyReLU(0.3),
+      layers.Reshape((7, 7, 256)),
+      layers.Conv2DTranspose(128, 5, 1, 'same', use_bias=False), bn(),
+      layers.LeakyReLU(0.3),
+      layers.Conv2DTranspose(64, 5, 2, 'same', use_bias=False), bn(),
+      layers.LeakyReLU(0.3),
+      layers.Conv2DTranspose(1, 5, 2, 'same', use_bias=False,
+                             activation='tanh')])
+  discriminator = keras.Sequential([
+      keras.Input((28, 28, 1)),
+      layers.Conv2D(64, 5, 2, 'same'), layers.LeakyReLU(0.3),
+      layers.Dropout(0.3),
+      layers.Conv2D(128, 5, 2, 'same'), layers.LeakyReLU(0.3),
+      layers.Dropout(0.3),
+      layers.Conv2D(256, 5, 2, 'same'), layers.LeakyReLU(0.3),
+      layers.Dropout(0.3),
+      layers.Flatten(), layers.Dense(1)])
+  g_opt = keras.optimizers.Adam(1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+  d_opt = keras.optimizers.Adam(1e-4, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+  bce = keras.losses.BinaryCrossentropy(from_logits=True)
+  images = tf.constant(np.random.default_rng(0).integers(
+      0, 256, (DATASET_SIZE, 28, 28, 1), dtype=np.uint8))
+  ones, zeros = tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))
+
+  @tf.function
+  def step():
+    index = tf.random.uniform((batch_size,), 0, DATASET_SIZE, tf.int32)
+    real = tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0
+    fake = generator(tf.random.normal((batch_size, NOISE_DIM)), training=True)
+    with tf.GradientTape() as tape:
+      d_loss = (bce(ones, discriminator(real, training=True)) +
+                bce(zeros, discriminator(fake, training=True)))
+    d_vars = discriminator.trainable_variables
+    d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+    with tf.GradientTape() as tape:
+      fake = generator(tf.random.normal((batch_size, NOISE_DIM)), training=True)
+      g_loss = bce(ones, discriminator(fake, training=True))
+    g_vars = generator.trainable_variables
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+    return d_loss + g_loss
+
+  step().numpy()  # Trace and warm up.
+  start = time.perf_counter()
+  for _ in range(num_steps):
+    loss = step()
+  loss.numpy()
+  elapsed = time.perf_counter() - start
+  return (batch_size * num_steps / elapsed,
+          f'TF {tf.__version__} / Keras {keras.__version__} tf.function')
+
+
+REFERENCES = {'torch': torch_images_per_sec, 'keras': keras_images_per_sec}

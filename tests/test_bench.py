@@ -1,0 +1,36 @@
+"""jaxgan.bench runs the real step and the reference implementations; no
+timing is asserted (speed targets live in the benchmark itself)."""
+
+import importlib.util
+import math
+
+import pytest
+
+from jaxgan import bench, bench_references
+from tests.conftest import tiny_dcgan_config
+
+
+def test_jaxgan_row_and_table():
+  result = bench.time_jaxgan(tiny_dcgan_config(), batch_size=4, num_steps=2)
+  assert result.images_per_sec > 0 and result.compile_s > 0
+  assert result.gflops_per_sec > 0
+  table = bench.format_table(
+      [result, bench.Result('torch', 4, float('nan'), note='not installed')])
+  assert 'conv_impl=stride1' in table or 'conv_impl=auto' in table
+  assert '1.00x' in table and 'not installed' in table
+
+
+@pytest.mark.parametrize('name,module', [('torch', 'torch'),
+                                         ('keras', 'keras')])
+def test_reference_implementations_run(name, module):
+  if importlib.util.find_spec(module) is None:
+    pytest.skip(f'{module} is not installed')
+  rate, note = bench_references.REFERENCES[name](batch_size=4, num_steps=1)
+  assert rate > 0 and not math.isnan(rate) and note
+
+
+def test_useful_flops_count_the_native_convolutions():
+  config = tiny_dcgan_config()
+  flops = bench.useful_flops_per_call(config, batch_size=2)
+  # Seed 000's DCGAN: about 0.79 GFLOP per image per train step.
+  assert 0.5e9 < flops / 2 < 1.1e9
