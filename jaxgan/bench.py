@@ -23,8 +23,7 @@ import jax
 import jax.numpy as jnp
 from ml_collections import config_flags
 
-from jaxgan import bench_references, config_validation, data, losses, models, optimizers, steps
-from jaxgan.state import create_state
+from jaxgan import bench_references, config_validation, data, models, steps, train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -56,19 +55,10 @@ def build_step(config, batch_size: int):
   config = config.copy_and_resolve_references()
   config.data.batch_size = batch_size
   config_validation.validate(config)
-  g, d = models.build_generator(config.model), models.build_discriminator(
-      config.model)
-  g_tx = optimizers.make_optimizer(config.optimizer,
-                                   config.optimizer.g_learning_rate)
-  d_tx = optimizers.make_optimizer(config.optimizer,
-                                   config.optimizer.d_learning_rate)
   shape = data.dataset_spec(config.data.name).image_shape
-  state = create_state(g, d, g_tx, d_tx, config.model.noise_dim, shape,
-                       jax.random.key(0))
-  train_step = steps.make_train_step(
-      g, d, losses.get_loss(config.loss.name), g_tx, d_tx,
-      noise_dim=config.model.noise_dim, batch_size=batch_size,
-      d_steps_per_g_step=config.train.d_steps_per_g_step)
+  state, train_step = train.initial_state_and_step(
+      config, models.build_generator(config.model),
+      models.build_discriminator(config.model), shape, jax.random.key(0))
   step_fn = jax.jit(steps.make_multi_step(train_step,
                                           config.train.steps_per_call),
                     donate_argnums=0)

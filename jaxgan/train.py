@@ -94,6 +94,23 @@ def _format_duration(seconds: float) -> str:
   return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s'
 
 
+def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
+                           d_model, image_shape, init_key: jax.Array):
+  """The freshly initialised GANState and the (unjitted) train step of
+  `config`: what `train_and_evaluate` runs and `jaxgan.bench` times."""
+  g_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.g_learning_rate)
+  d_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.d_learning_rate)
+  state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
+                       image_shape, init_key)
+  train_step = steps.make_train_step(
+      g_model, d_model, losses.get_loss(config.loss.name), g_tx, d_tx,
+      noise_dim=config.model.noise_dim, batch_size=config.data.batch_size,
+      d_steps_per_g_step=config.train.d_steps_per_g_step)
+  return state, train_step
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict,
                        workdir: str) -> GANState:
   """Trains (or resumes) the GAN described by `config` in `workdir`."""
@@ -101,7 +118,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   config_validation.validate(config)
   g_model = models.build_generator(config.model)
   d_model = models.build_discriminator(config.model)
-  loss = losses.get_loss(config.loss.name)
   spec = data.dataset_spec(config.data.name)
   g_shape = generator_output_shape(g_model, config.model.noise_dim)
   if g_shape != spec.image_shape:
@@ -127,12 +143,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   # ------------------------------------------------------- state & restore
   root_key = jax.random.key(config.seed)
   init_key, loop_key, data_key, sample_key = jax.random.split(root_key, 4)
-  g_tx = optimizers.make_optimizer(config.optimizer,
-                                   config.optimizer.g_learning_rate)
-  d_tx = optimizers.make_optimizer(config.optimizer,
-                                   config.optimizer.d_learning_rate)
-  state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
-                       spec.image_shape, init_key)
+  state, train_step = initial_state_and_step(config, g_model, d_model,
+                                             spec.image_shape, init_key)
   manager = checkpoints.make_manager(workdir,
                                      config.train.max_checkpoints_to_keep)
   restored = checkpoints.restore_latest(manager, state)
@@ -149,10 +161,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                batches_per_epoch, batch_size, start_step)
 
   # ------------------------------------------------------------- functions
-  train_step = steps.make_train_step(
-      g_model, d_model, loss, g_tx, d_tx, noise_dim=config.model.noise_dim,
-      batch_size=batch_size,
-      d_steps_per_g_step=config.train.d_steps_per_g_step)
   steps_per_call = config.train.steps_per_call
   multi_step = jax.jit(steps.make_multi_step(train_step, steps_per_call),
                        donate_argnums=0)

@@ -8,24 +8,21 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import losses, models, optimizers, steps
-from jaxgan.state import create_state
+from jaxgan import models, optimizers, steps, train
 from tests.conftest import tiny_dcgan_config
 
 BATCH = 4
 
 
 def build(d_steps_per_g_step=1, steps_per_call=1, conv_impl='auto'):
-  config = tiny_dcgan_config()
+  """The tiny DCGAN's initial state, train step (fused if asked) and data."""
+  config = tiny_dcgan_config(d_steps_per_g_step=d_steps_per_g_step)
+  config.data.batch_size = BATCH
   config.model.conv_impl = conv_impl
-  g, d = (models.build_generator(config.model),
-          models.build_discriminator(config.model))
-  g_tx = optimizers.make_optimizer(config.optimizer, 1e-3)
-  d_tx = optimizers.make_optimizer(config.optimizer, 1e-4)
-  state = create_state(g, d, g_tx, d_tx, 100, (28, 28, 1), jax.random.key(0))
-  train_step = steps.make_train_step(
-      g, d, losses.get_loss('non_saturating'), g_tx, d_tx, noise_dim=100,
-      batch_size=BATCH, d_steps_per_g_step=d_steps_per_g_step)
+  state, train_step = train.initial_state_and_step(
+      config, models.build_generator(config.model),
+      models.build_discriminator(config.model), (28, 28, 1),
+      jax.random.key(0))
   fn = (train_step if steps_per_call == 1 else
         steps.make_multi_step(train_step, steps_per_call))
   images = jax.random.randint(jax.random.key(1), (32, 28, 28, 1), 0, 256
