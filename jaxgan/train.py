@@ -4,7 +4,6 @@ import json
 import math
 import os
 import time
-from typing import Optional
 
 from absl import logging
 from clu import metric_writers
@@ -244,7 +243,7 @@ def _check_finite(scalars: dict, step: int) -> None:
         f'The last checkpoint in the workdir is from before this step.')
 
 
-def _save_on_interrupt(manager, state: Optional[GANState]) -> None:
+def _save_on_interrupt(manager, state: GANState) -> None:
   """Keeps the work done so far if the state survived the interruption (it
   may have been donated to a call that never finished)."""
   leaves = jax.tree.leaves(state)

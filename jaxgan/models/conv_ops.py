@@ -25,9 +25,9 @@ Padding = Union[str, Sequence[Tuple[int, int]]]
 DIMENSION_NUMBERS = ('NHWC', 'HWIO', 'NHWC')
 
 
-def _stride1_conv(x, kernel, pads, precision=None):
+def _stride1_conv(x, kernel, pads):
   return lax.conv_general_dilated(x, kernel, (1,) * (x.ndim - 2), pads,
-                                  dimension_numbers=DIMENSION_NUMBERS, precision=precision)
+                                  dimension_numbers=DIMENSION_NUMBERS)
 
 
 def conv_padding(in_sizes, kernel_sizes, strides, padding: Padding):
@@ -78,8 +78,7 @@ def _phase_selection(kernel_size: int, stride: int, pads: Tuple[int, int],
 
 
 def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
-                   strides: Sequence[int], padding: Padding,
-                   precision=None) -> jnp.ndarray:
+                   strides: Sequence[int], padding: Padding) -> jnp.ndarray:
   """Equals lax.conv_transpose(x, kernel, strides, padding) (NHWC, HWIO,
   transpose_kernel=False, no dilation), without lhs-dilated convolutions."""
   if isinstance(padding, str):
@@ -98,7 +97,7 @@ def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
                           sh * sw * cout).astype(kernel.dtype)
   conv_pads = [(-m_h, q_h - 1 + m_h + sel_h.shape[0] - 1 - (h - 1)),
                (-m_w, q_w - 1 + m_w + sel_w.shape[0] - 1 - (w - 1))]
-  z = _stride1_conv(x, phased, conv_pads, precision)  # (B, Qh, Qw, sh*sw*Cout)
+  z = _stride1_conv(x, phased, conv_pads)  # (B, Qh, Qw, sh*sw*Cout)
   batch = x.shape[0]
   y = z.reshape(batch, q_h, q_w, sh, sw, cout).transpose(0, 1, 3, 2, 4, 5)
   y = y.reshape(batch, q_h * sh, q_w * sw, cout)
@@ -106,14 +105,14 @@ def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
 
 
 def conv(x: jnp.ndarray, kernel: jnp.ndarray, strides: Sequence[int],
-         padding: Padding, precision=None) -> jnp.ndarray:
+         padding: Padding) -> jnp.ndarray:
   """Equals lax.conv_general_dilated(x, kernel, strides, padding) (NHWC,
   HWIO, no dilation); strided convolutions go through space-to-depth."""
   (sh, sw), (kh, kw) = strides, kernel.shape[:2]
   (h, w), (cin, cout) = x.shape[1:3], kernel.shape[2:]
   pads = conv_padding((h, w), (kh, kw), strides, padding)
   if (sh, sw) == (1, 1):
-    return _stride1_conv(x, kernel, pads, precision)
+    return _stride1_conv(x, kernel, pads)
   out_h = (h + sum(pads[0]) - kh) // sh + 1
   out_w = (w + sum(pads[1]) - kw) // sw + 1
   a_h, a_w = -(-kh // sh), -(-kw // sw)  # Kernel size after space-to-depth.
@@ -130,5 +129,5 @@ def conv(x: jnp.ndarray, kernel: jnp.ndarray, strides: Sequence[int],
                             (0, 0)])
   kernel = kernel.reshape(a_h, sh, a_w, sw, cin, cout).transpose(0, 2, 1, 3, 4, 5)
   kernel = kernel.reshape(a_h, a_w, sh * sw * cin, cout)
-  return _stride1_conv(x, kernel, [(0, 0), (0, 0)], precision)
+  return _stride1_conv(x, kernel, [(0, 0), (0, 0)])
 
