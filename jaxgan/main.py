@@ -18,7 +18,7 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
-from jaxgan import train
+from jaxgan import interrupts, train
 from jaxgan.errors import ConfigError
 
 _WORKDIR = flags.DEFINE_string(
@@ -63,6 +63,8 @@ def main(argv):
     logging.error('%s', e)
     print(f'jaxgan: error: {e}', file=sys.stderr)
     sys.exit(2)
+  except interrupts.Interrupted as e:
+    sys.exit(e.exit_code)
   except KeyboardInterrupt:
     print('jaxgan: interrupted; the workdir keeps the latest checkpoint.',
           file=sys.stderr)

@@ -11,7 +11,7 @@ import jax
 import ml_collections
 import numpy as np
 
-from jaxgan import checkpoints, config_validation, data, images, losses, models, optimizers, steps
+from jaxgan import checkpoints, config_validation, data, images, interrupts, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
 from jaxgan.state import GANState, create_state, generator_output_shape
 
@@ -183,47 +183,56 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   step = start_step
   last_log_time, last_log_step = None, step
   train_start = time.time()
-  try:
-    while step < num_steps:
-      fused = steps_per_call if num_steps - step >= steps_per_call else 1
-      step_fn = multi_step if fused == steps_per_call else single_step
-      state, metrics = step_fn(state, device_images, loop_key, data_key)
-      step += fused
-      if last_log_time is None:  # First call compiled: time from here.
-        jax.block_until_ready(state)
-        logging.info('Compiled and ran the first step in %.1fs.',
-                     time.time() - train_start)
-        last_log_time, last_log_step = time.time(), step
+  with interrupts.stop_between_steps() as stop_request:
+    try:
+      while step < num_steps:
+        fused = steps_per_call if num_steps - step >= steps_per_call else 1
+        step_fn = multi_step if fused == steps_per_call else single_step
+        state, metrics = step_fn(state, device_images, loop_key, data_key)
+        step += fused
+        if last_log_time is None:  # First call compiled: time from here.
+          jax.block_until_ready(state)
+          logging.info('Compiled and ran the first step in %.1fs.',
+                       time.time() - train_start)
+          last_log_time, last_log_step = time.time(), step
 
-      now = time.time()
-      if (step % config.train.log_every == 0 or step == num_steps or
-          now - last_log_time > PROGRESS_EVERY_SECONDS):
-        scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
         now = time.time()
-        if step > last_log_step:
-          steps_per_sec = (step - last_log_step) / (now - last_log_time)
-          scalars['steps_per_sec'] = steps_per_sec
-          scalars['images_per_sec'] = (
-              steps_per_sec * batch_size * config.train.d_steps_per_g_step)
-          eta = _format_duration((num_steps - step) / steps_per_sec)
-        else:
-          eta = '?'
-        last_log_time, last_log_step = now, step
-        writer.write_scalars(step, scalars)
-        _check_finite(scalars, step)
-        logging.info(
-            'step %d/%d (%.1f%%) | %.2f steps/s, %.1f img/s | ETA %s | '
-            'd_loss %.4f g_loss %.4f D(x) %.3f D(G(z)) %.3f', step, num_steps,
-            100 * step / num_steps, scalars.get('steps_per_sec', 0.0),
-            scalars.get('images_per_sec', 0.0), eta, scalars['d_loss'],
-            scalars['g_loss'], scalars['d_real'], scalars['d_fake'])
-      if step % config.train.sample_every == 0:
-        write_samples(f'step_{step:07d}')
-      if step % config.train.checkpoint_every == 0:
-        checkpoints.save(manager, state)
-  except KeyboardInterrupt:
-    _save_on_interrupt(manager, state)
-    raise
+        if (step % config.train.log_every == 0 or step == num_steps or
+            now - last_log_time > PROGRESS_EVERY_SECONDS):
+          scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
+          now = time.time()
+          if step > last_log_step:
+            steps_per_sec = (step - last_log_step) / (now - last_log_time)
+            scalars['steps_per_sec'] = steps_per_sec
+            scalars['images_per_sec'] = (
+                steps_per_sec * batch_size * config.train.d_steps_per_g_step)
+            eta = _format_duration((num_steps - step) / steps_per_sec)
+          else:
+            eta = '?'
+          last_log_time, last_log_step = now, step
+          writer.write_scalars(step, scalars)
+          _check_finite(scalars, step)
+          logging.info(
+              'step %d/%d (%.1f%%) | %.2f steps/s, %.1f img/s | ETA %s | '
+              'd_loss %.4f g_loss %.4f D(x) %.3f D(G(z)) %.3f', step, num_steps,
+              100 * step / num_steps, scalars.get('steps_per_sec', 0.0),
+              scalars.get('images_per_sec', 0.0), eta, scalars['d_loss'],
+              scalars['g_loss'], scalars['d_real'], scalars['d_fake'])
+        if step % config.train.sample_every == 0:
+          write_samples(f'step_{step:07d}')
+        if step % config.train.checkpoint_every == 0:
+          checkpoints.save(manager, state)
+        if stop_request:
+          break
+    except KeyboardInterrupt:
+      _save_on_interrupt(manager, state)
+      raise
+    if stop_request:
+      step = checkpoints.save(manager, state)
+      manager.close()
+      logging.warning('Stopped: saved a checkpoint at step %d. Rerun the same '
+                      'command to resume.', step)
+      raise interrupts.Interrupted(stop_request.signum, step)
 
   # ----------------------------------------------------------------- final
   checkpoints.save(manager, state)

@@ -158,7 +158,8 @@ def test_main_cli_rejects_bad_input_clearly(tmp_path, flag, expected):
   assert not os.path.exists(tmp_path / 'run')  # Nothing written.
 
 
-def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_after_the_step_saves_and_exits_cleanly(tmp_path, signum):
   workdir = str(tmp_path / 'run')
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
   process = subprocess.Popen(
@@ -173,12 +174,12 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     seen.append(line)
     if 'step 3/100000' in line:
       break
-  process.send_signal(signal.SIGINT)
+  process.send_signal(signum)
   _, rest = process.communicate(timeout=120)
   stderr = ''.join(seen) + rest
-  assert process.returncode == 130, stderr[-3000:]
+  assert process.returncode == 128 + signum, stderr[-3000:]
   assert 'Traceback' not in stderr
-  assert 'Interrupted: saved a checkpoint at step' in stderr
+  assert 'Stopped: saved a checkpoint at step' in stderr
   saved = [int(name) for name in os.listdir(os.path.join(workdir, 'checkpoints'))]
   assert len(saved) == 1 and saved[0] >= 3
   resumed = run_main(f'--workdir={workdir}', '--config.data.source=bundled',
