@@ -49,8 +49,8 @@ def get_config() -> ml_collections.ConfigDict:
   # BatchNorm epsilon and running-average momentum (Keras: 1e-3 / 0.99).
   config.model.bn_epsilon = 1e-3
   config.model.bn_momentum = 0.99
-  # How convolutions are computed: auto (stride-1 reformulation on CPU, XLA's
-  # native convolution on GPU/TPU) | xla | stride1. Same parameters and, to
+  # How convolutions are computed: auto (as matmuls on CPU, XLA's native
+  # convolution on GPU/TPU) | xla | matmul. Same parameters and, to
   # float32 round-off, the same outputs and gradients either way.
   config.model.conv_impl = 'auto'
 

@@ -1,7 +1,7 @@
 """Measures training throughput: python -m jaxgan.bench [--config=...]
 
   python -m jaxgan.bench --config=configs/dcgan_mnist.py --batch_size=64,256 \
-      --conv_impl=xla,stride1 --compare=torch,keras
+      --conv_impl=xla,matmul --compare=torch,keras
 
 Times the real jitted train step of a config (the one `jaxgan.main` runs) on
 synthetic uint8 data already on the device, after compiling, and reports
@@ -32,7 +32,7 @@ _BATCH_SIZES = flags.DEFINE_list('batch_size', ['256'],
                                  'Global batch sizes to measure.')
 _CONV_IMPL = flags.DEFINE_list(
     'conv_impl', ['auto'], 'model.conv_impl values to measure: auto, xla, '
-    'stride1.')
+    'matmul.')
 _STEPS = flags.DEFINE_integer('steps', 10, 'Timed train steps per setting.')
 _COMPARE = flags.DEFINE_list(
     'compare', [], 'Reference frameworks to time on the same step: torch, keras.')
@@ -68,8 +68,9 @@ def build_step(config, batch_size: int):
 
 
 def useful_flops_per_call(config, batch_size: int) -> float:
-  """FLOPs of one call as the native convolutions count them (the stride-1
-  forms multiply some zero taps, which is not useful work)."""
+  """FLOPs of one call as the native convolutions count them (the matmul
+  form of a transposed convolution multiplies some zero taps, which is not
+  useful work)."""
   config = config.copy_and_resolve_references()
   config.model.conv_impl = 'xla'
   step_fn, args = build_step(config, batch_size)

@@ -16,7 +16,7 @@ def test_jaxgan_row_and_table():
   assert result.gflops_per_sec > 0
   table = bench.format_table(
       [result, bench.Result('torch', 4, float('nan'), note='not installed')])
-  assert 'conv_impl=stride1' in table or 'conv_impl=auto' in table
+  assert 'conv_impl=matmul' in table or 'conv_impl=auto' in table
   assert '1.00x' in table and 'not installed' in table
 
 

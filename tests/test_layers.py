@@ -44,7 +44,7 @@ def test_conv_matches_flax(kernel, stride, padding, size):
   x = jax.random.normal(jax.random.key(2), (2,) + size + (3,))
   args = dict(features=4, kernel_size=(kernel, kernel),
               strides=(stride, stride), padding=padding)
-  compare(nn.Conv(**args), layers.Conv(**args, implementation='stride1'), x)
+  compare(nn.Conv(**args), layers.Conv(**args, implementation='matmul'), x)
 
 
 @pytest.mark.parametrize('kernel,stride,padding,size', CASES)
@@ -53,7 +53,7 @@ def test_conv_transpose_matches_flax(kernel, stride, padding, size):
   args = dict(features=4, kernel_size=(kernel, kernel),
               strides=(stride, stride), padding=padding)
   compare(nn.ConvTranspose(**args),
-          layers.ConvTranspose(**args, implementation='stride1'), x)
+          layers.ConvTranspose(**args, implementation='matmul'), x)
 
 
 @pytest.mark.parametrize('cls,reference', [(layers.Conv, nn.Conv),
@@ -62,7 +62,7 @@ def test_explicit_padding_stride_3_no_bias(cls, reference):
   x = jax.random.normal(jax.random.key(2), (1, 9, 5, 2))
   args = dict(features=3, kernel_size=(4, 2), strides=(3, 2),
               padding=((1, 2), (0, 1)), use_bias=False)
-  compare(reference(**args), cls(**args, implementation='stride1'), x)
+  compare(reference(**args), cls(**args, implementation='matmul'), x)
 
 
 def test_xla_implementation_is_flax_native():
@@ -72,27 +72,27 @@ def test_xla_implementation_is_flax_native():
           layers.ConvTranspose(**args, implementation='xla'), x)
 
 
-def test_auto_picks_stride1_on_cpu_only():
-  assert layers.uses_stride1('auto') == (jax.default_backend() == 'cpu')
-  assert layers.uses_stride1('stride1') and not layers.uses_stride1('xla')
-  with pytest.raises(ConfigError, match=r"model.conv_impl='fast'.*stride1"):
-    layers.uses_stride1('fast')
+def test_auto_picks_matmul_on_cpu_only():
+  assert layers.uses_matmul('auto') == (jax.default_backend() == 'cpu')
+  assert layers.uses_matmul('matmul') and not layers.uses_matmul('xla')
+  with pytest.raises(ConfigError, match=r"model.conv_impl='fast'.*matmul"):
+    layers.uses_matmul('fast')
 
 
 def test_dcgan_trains_the_same_with_either_implementation():
-  """5 train steps of the seed-000 DCGAN, native vs stride-1 convolutions.
+  """5 train steps of the seed-000 DCGAN, native vs matmul convolutions.
 
   Adam amplifies round-off on near-zero gradients, so the trees are compared
   by relative norm against what one update moves them."""
   results = {}
-  for impl in ('xla', 'stride1'):
+  for impl in ('xla', 'matmul'):
     state, step, images = build(conv_impl=impl)
     step = jax.jit(step)
     for _ in range(5):
       previous = state.g_params
       state, _ = step(state, images, *keys())
     results[impl] = state
-  xla, fast = results['xla'], results['stride1']
+  xla, fast = results['xla'], results['matmul']
   one_update = relative_difference(xla.g_params, previous)
   assert relative_difference(xla.g_params, fast.g_params) < 0.1 * one_update
   assert relative_difference(xla.d_params, fast.d_params) < 0.1 * one_update

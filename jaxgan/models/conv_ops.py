@@ -1,17 +1,23 @@
-"""Convolutions computed with stride-1 convolutions only.
+"""Convolutions as matmuls, for CPUs.
 
 XLA:CPU runs convolutions with lhs dilation (every transposed convolution,
 and the input gradient of every strided convolution) 30-70x slower than
-stride-1 convolutions of the same arithmetic (DESIGN.md, "Speed on CPU").
-The same functions can be written without them, exactly:
+stride-1 convolutions of the same arithmetic, and even its stride-1
+convolutions and their kernel gradients at a fraction of its matmul rate on
+the small maps of GAN models (DESIGN.md, "Speed on CPU"). The same functions
+written as one large matmul each, exactly:
 
-* a stride-s transposed convolution is s*s stride-1 convolutions of the
-  input with sub-kernels (one per output phase), interleaved by
-  depth-to-space; all phases share one convolution here;
-* a stride-s convolution is space-to-depth of the padded input followed by
-  a stride-1 convolution with the kernel rearranged the same way.
+* a strided convolution gathers its kh*kw strided input windows into the
+  channels (im2col) and multiplies once by the (kh*kw*C, O) kernel;
+* a stride-1 convolution gathers only the kw width taps (kw copies instead
+  of kh*kw), multiplies by a (kw*C, kh*O) kernel, and sums the kh row taps
+  with shifts;
+* a stride-s transposed convolution is s*s stride-1 convolutions of the input
+  with sub-kernels (one per output phase), run as one stride-1 convolution
+  whose outputs are interleaved by depth-to-space.
 
-Both are plain JAX, so their gradients are stride-1 convolutions too. Layout
+All are plain JAX, and their autodiff transposes are the same shape of work:
+one matmul between gathers and shifted sums, never a convolution. Layout
 NHWC / HWIO, as flax.linen.Conv and ConvTranspose use.
 """
 
@@ -25,9 +31,40 @@ Padding = Union[str, Sequence[Tuple[int, int]]]
 DIMENSION_NUMBERS = ('NHWC', 'HWIO', 'NHWC')
 
 
+def _pad(x, pads):
+  """Zero-pads (or, for negative pads, crops) x by (lo, hi) per dimension."""
+  return lax.pad(x, jnp.zeros((), x.dtype), [(lo, hi, 0) for lo, hi in pads])
+
+
 def _stride1_conv(x, kernel, pads):
-  return lax.conv_general_dilated(x, kernel, (1,) * (x.ndim - 2), pads,
-                                  dimension_numbers=DIMENSION_NUMBERS)
+  """Stride-1 convolution: width taps gathered, row taps summed."""
+  kh, kw, cin, cout = kernel.shape
+  (lo_h, hi_h), (lo_w, hi_w) = pads
+  batch, h, w = x.shape[:3]
+  out_h = h + lo_h + hi_h - kh + 1
+  out_w = w + lo_w + hi_w - kw + 1
+  x = _pad(x, [(0, 0), (0, 0), (lo_w, hi_w), (0, 0)])
+  x_taps = jnp.concatenate([x[:, :, j:j + out_w] for j in range(kw)], -1)
+  kernel = kernel.transpose(1, 2, 0, 3).reshape(kw * cin, kh * cout)
+  z = x_taps.reshape(-1, kw * cin) @ kernel
+  # Row h of the output sums tap i of input row h + i - lo_h.
+  z = _pad(z.reshape(batch, h, out_w, kh, cout),
+           [(0, 0), (lo_h, hi_h), (0, 0), (0, 0), (0, 0)])
+  return sum(z[:, i:i + out_h, :, i, :] for i in range(kh))
+
+
+def _strided_conv(x, kernel, strides, pads):
+  """Strided convolution: all kh*kw strided windows gathered (im2col)."""
+  kh, kw, cin, cout = kernel.shape
+  (sh, sw), batch = strides, x.shape[0]
+  x = _pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)])
+  out_h = (x.shape[1] - kh) // sh + 1
+  out_w = (x.shape[2] - kw) // sw + 1
+  patches = jnp.concatenate(
+      [x[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw]
+       for i in range(kh) for j in range(kw)], -1)
+  y = patches.reshape(-1, kh * kw * cin) @ kernel.reshape(-1, cout)
+  return y.reshape(batch, out_h, out_w, cout)
 
 
 def conv_padding(in_sizes, kernel_sizes, strides, padding: Padding):
@@ -80,7 +117,7 @@ def _phase_selection(kernel_size: int, stride: int, pads: Tuple[int, int],
 def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
                    strides: Sequence[int], padding: Padding) -> jnp.ndarray:
   """Equals lax.conv_transpose(x, kernel, strides, padding) (NHWC, HWIO,
-  transpose_kernel=False, no dilation), without lhs-dilated convolutions."""
+  transpose_kernel=False, no dilation), as matmuls."""
   if isinstance(padding, str):
     pads = [conv_transpose_padding(k, s, padding.upper())
             for k, s in zip(kernel.shape[:2], strides)]
@@ -107,27 +144,8 @@ def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
 def conv(x: jnp.ndarray, kernel: jnp.ndarray, strides: Sequence[int],
          padding: Padding) -> jnp.ndarray:
   """Equals lax.conv_general_dilated(x, kernel, strides, padding) (NHWC,
-  HWIO, no dilation); strided convolutions go through space-to-depth."""
-  (sh, sw), (kh, kw) = strides, kernel.shape[:2]
-  (h, w), (cin, cout) = x.shape[1:3], kernel.shape[2:]
-  pads = conv_padding((h, w), (kh, kw), strides, padding)
-  if (sh, sw) == (1, 1):
+  HWIO, no dilation)."""
+  pads = conv_padding(x.shape[1:3], kernel.shape[:2], strides, padding)
+  if tuple(strides) == (1, 1):
     return _stride1_conv(x, kernel, pads)
-  out_h = (h + sum(pads[0]) - kh) // sh + 1
-  out_w = (w + sum(pads[1]) - kw) // sw + 1
-  a_h, a_w = -(-kh // sh), -(-kw // sw)  # Kernel size after space-to-depth.
-  # Pad (or crop) so the padded input is exactly (out + a - 1) blocks long.
-  x = lax.pad(x, jnp.zeros((), x.dtype),
-              [(0, 0, 0),
-               (pads[0][0], sh * (out_h + a_h - 1) - h - pads[0][0], 0),
-               (pads[1][0], sw * (out_w + a_w - 1) - w - pads[1][0], 0),
-               (0, 0, 0)])
-  batch, hb, wb = x.shape[0], out_h + a_h - 1, out_w + a_w - 1
-  x = x.reshape(batch, hb, sh, wb, sw, cin).transpose(0, 1, 3, 2, 4, 5)
-  x = x.reshape(batch, hb, wb, sh * sw * cin)
-  kernel = jnp.pad(kernel, [(0, a_h * sh - kh), (0, a_w * sw - kw), (0, 0),
-                            (0, 0)])
-  kernel = kernel.reshape(a_h, sh, a_w, sw, cin, cout).transpose(0, 2, 1, 3, 4, 5)
-  kernel = kernel.reshape(a_h, a_w, sh * sw * cin, cout)
-  return _stride1_conv(x, kernel, [(0, 0), (0, 0)])
-
+  return _strided_conv(x, kernel, strides, pads)

@@ -33,19 +33,19 @@ def leaky_relu(slope: float):
 
 
 # How convolutions are computed (config.model.conv_impl):
-#   auto     stride-1 formulation on CPU, XLA's native convolution elsewhere
-#   xla      XLA's native convolution everywhere (lhs-dilated when strided)
-#   stride1  phase decomposition / space-to-depth everywhere
-CONV_IMPLEMENTATIONS = ('auto', 'xla', 'stride1')
+#   auto    matmul on CPU, XLA's native convolution elsewhere
+#   xla     XLA's native convolution everywhere (lhs-dilated when strided)
+#   matmul  convolutions as gathers + one matmul each (conv_ops.py)
+CONV_IMPLEMENTATIONS = ('auto', 'xla', 'matmul')
 
 
-def uses_stride1(implementation: str) -> bool:
+def uses_matmul(implementation: str) -> bool:
   if implementation not in CONV_IMPLEMENTATIONS:
     raise ConfigError(f'Unknown model.conv_impl={implementation!r}; valid '
                       f'choices: {", ".join(CONV_IMPLEMENTATIONS)}.')
   if implementation == 'auto':
     return jax.default_backend() == 'cpu'
-  return implementation == 'stride1'
+  return implementation == 'matmul'
 
 
 class _ConvBase(nn.Module):
@@ -78,7 +78,7 @@ class Conv(_ConvBase):
   @nn.compact
   def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
     kernel, bias = self._params(x)
-    if uses_stride1(self.implementation):
+    if uses_matmul(self.implementation):
       y = conv_ops.conv(x, kernel, tuple(self.strides), self._padding())
     else:
       y = lax.conv_general_dilated(x, kernel, tuple(self.strides),
@@ -93,7 +93,7 @@ class ConvTranspose(_ConvBase):
   @nn.compact
   def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
     kernel, bias = self._params(x)
-    if uses_stride1(self.implementation):
+    if uses_matmul(self.implementation):
       y = conv_ops.conv_transpose(x, kernel, tuple(self.strides),
                                   self._padding())
     else:
