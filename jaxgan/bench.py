@@ -67,12 +67,14 @@ def build_step(config, batch_size: int):
   return step_fn, (state, images, jax.random.key(2), jax.random.key(3))
 
 
-def useful_flops_per_call(config, batch_size: int) -> float:
-  """FLOPs of one call as the native convolutions count them (the matmul
-  form of a transposed convolution multiplies some zero taps, which is not
-  useful work)."""
+def useful_flops_per_step(config, batch_size: int) -> float:
+  """FLOPs of one train step as the native convolutions count them (the
+  matmul form of a transposed convolution multiplies some zero taps, which is
+  not useful work). One step, not one call: XLA's cost analysis counts a
+  scanned loop body once."""
   config = config.copy_and_resolve_references()
   config.model.conv_impl = 'xla'
+  config.train.steps_per_call = 1
   step_fn, args = build_step(config, batch_size)
   cost = step_fn.lower(*args).cost_analysis()
   cost = cost[0] if isinstance(cost, (list, tuple)) else cost
@@ -94,7 +96,7 @@ def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
     state, metrics = step_fn(state, *inputs)
   jax.block_until_ready((state, metrics))
   elapsed = time.perf_counter() - start
-  flops = useful_flops_per_call(config, batch_size) * calls
+  flops = useful_flops_per_step(config, batch_size) * calls * fused
   return Result(f'jaxgan (conv_impl={config.model.conv_impl})', batch_size,
                 batch_size * calls * fused / elapsed, compile_s,
                 flops / elapsed / 1e9 if flops else None)

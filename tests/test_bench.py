@@ -31,6 +31,6 @@ def test_reference_implementations_run(name, module):
 
 def test_useful_flops_count_the_native_convolutions():
   config = tiny_dcgan_config()
-  flops = bench.useful_flops_per_call(config, batch_size=2)
+  flops = bench.useful_flops_per_step(config, batch_size=2)
   # Seed 000's DCGAN: about 0.79 GFLOP per image per train step.
   assert 0.5e9 < flops / 2 < 1.1e9

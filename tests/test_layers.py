@@ -1,4 +1,4 @@
-"""The CPU-fast convolutions equal flax's nn.Conv / nn.ConvTranspose:
+"""The matmul convolutions equal flax's nn.Conv / nn.ConvTranspose:
 same parameters, outputs, and gradients for parameters and inputs."""
 
 import itertools
