@@ -13,12 +13,14 @@ from jaxgan.errors import ConfigError
 from jaxgan.models import layers
 
 # Fields whose value may change when a run resumes: they change how long the
-# run is and what it reports, not what it computes.
+# run is, what it reports or how fast it computes, not what it computes
+# (model.conv_impl: the same function to float32 round-off, so a run started
+# on CPU may continue on GPU).
 RESUMABLE_CHANGES = frozenset({
     'train.num_epochs', 'train.num_steps', 'train.steps_per_call',
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
-    'data.data_dir', 'data.allow_download',
+    'data.data_dir', 'data.allow_download', 'model.conv_impl',
 })
 
 

@@ -126,3 +126,14 @@ def test_batch_larger_than_dataset(tmp_path):
   with pytest.raises(ConfigError, match='data.batch_size=8192 is larger than '
                      'the 5000 images'):
     train.train_and_evaluate(config, str(tmp_path))
+
+
+def test_resume_may_change_speed_fields_but_not_the_model():
+  saved = tiny_dcgan_config().to_dict()
+  current = tiny_dcgan_config()
+  current.model.conv_impl = 'xla'
+  current.train.steps_per_call = 2
+  assert config_validation.resume_differences(saved, current) == []
+  current.model.noise_dim += 1
+  assert [d[0] for d in config_validation.resume_differences(saved, current)] == [
+      'model.noise_dim']
