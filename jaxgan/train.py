@@ -228,11 +228,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
       _save_on_interrupt(manager, state)
       raise
     if stop_request:
-      step = checkpoints.save(manager, state)
-      manager.close()
-      logging.warning('Stopped: saved a checkpoint at step %d. Rerun the same '
-                      'command to resume.', step)
-      raise interrupts.Interrupted(stop_request.signum, step)
+      _save_on_interrupt(manager, state)
+      raise interrupts.Interrupted(stop_request.signum, int(state.step))
 
   # ----------------------------------------------------------------- final
   checkpoints.save(manager, state)
@@ -259,7 +256,7 @@ def _save_on_interrupt(manager, state: GANState) -> None:
   if leaves and not any(getattr(x, 'is_deleted', lambda: False)()
                         for x in leaves):
     step = checkpoints.save(manager, state)
-    logging.warning('Interrupted: saved a checkpoint at step %d. Rerun the '
-                    'same command to resume.', step)
+    logging.warning('Stopped: saved a checkpoint at step %d. Rerun the same '
+                    'command to resume.', step)
   manager.close()
 
