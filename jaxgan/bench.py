@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 from ml_collections import config_flags
 
-from jaxgan import bench_references, config_validation, data, models, steps, train
+from jaxgan import bench_references, config_validation, data, steps, train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -56,15 +56,18 @@ def build_step(config, batch_size: int):
   config.data.batch_size = batch_size
   config_validation.validate(config)
   shape = data.dataset_spec(config.data.name).image_shape
+  g_model, d_model = train.build_models(config)
   state, train_step = train.initial_state_and_step(
-      config, models.build_generator(config.model),
-      models.build_discriminator(config.model), shape, jax.random.key(0))
+      config, g_model, d_model, shape, jax.random.key(0))
   step_fn = jax.jit(steps.make_multi_step(train_step,
                                           config.train.steps_per_call),
                     donate_argnums=0)
   images = jax.random.randint(jax.random.key(1), (DATASET_SIZE,) + shape, 0,
                               256).astype(jnp.uint8)
-  return step_fn, (state, images, jax.random.key(2), jax.random.key(3))
+  labels = jax.random.randint(jax.random.key(4), (DATASET_SIZE,), 0,
+                              max(1, config.model.num_classes))
+  return step_fn, (state, {'images': images, 'labels': labels},
+                   jax.random.key(2), jax.random.key(3))
 
 
 def useful_flops_per_step(config, batch_size: int) -> float:

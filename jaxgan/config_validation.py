@@ -6,11 +6,13 @@ Every failure is a ConfigError naming the field, the value and what is valid.
 import numbers
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import data, losses, models
+from jaxgan import data, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
 from jaxgan.models import layers
+from jaxgan.state import generator_output_shape
 
 # Fields whose value may change when a run resumes: they change how long the
 # run is, what it reports or how fast it computes, not what it computes
@@ -64,6 +66,13 @@ def _real(config, path, low, high=None, low_open=False, high_open=True):
   return value
 
 
+def _bool(config, path):
+  value = _get(config, path)
+  if not isinstance(value, bool):
+    raise ConfigError(f'{path}={value!r} is invalid: expected True or False.')
+  return value
+
+
 def _choice(config, path, choices):
   value = _get(config, path)
   if value not in choices:
@@ -90,19 +99,36 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _choice(config, 'model.generator', models.generators.names())
   _choice(config, 'model.discriminator', models.discriminators.names())
   _int(config, 'model.noise_dim', 1)
+  _choice(config, 'model.noise_distribution', steps.NOISE_DISTRIBUTIONS)
+  num_classes = _int(config, 'model.num_classes', 0)
+  dataset_classes = data.DATASETS[config.data.name].num_classes
+  if num_classes > dataset_classes:
+    raise ConfigError(
+        f'model.num_classes={num_classes} is invalid for data.name='
+        f'{config.data.name!r}, which has {dataset_classes} classes.')
   _choice(config, 'model.kernel_init', layers.KERNEL_INITS)
   _choice(config, 'model.conv_impl', layers.CONV_IMPLEMENTATIONS)
+  _choice(config, 'model.g_activation', layers.ACTIVATIONS)
   _real(config, 'model.leaky_relu_slope', 0.0)
+  _real(config, 'model.g_dropout', 0.0, 1.0)
   _real(config, 'model.d_dropout', 0.0, 1.0)
+  _bool(config, 'model.d_batchnorm')
   _real(config, 'model.bn_epsilon', 0.0, low_open=True)
   _real(config, 'model.bn_momentum', 0.0, 1.0)
+  _bool(config, 'model.bn_use_scale')
+  _bool(config, 'model.bn_use_bias')
+  _choice(config, 'model.bn_scale_init', layers.BN_SCALE_INITS)
 
   _choice(config, 'loss.name', losses.losses.names())
+  _real(config, 'loss.gp_weight', 0.0)
+  _real(config, 'loss.weight_clip', 0.0, low_open=True)
 
+  _choice(config, 'optimizer.name', optimizers.OPTIMIZERS)
   _real(config, 'optimizer.g_learning_rate', 0.0, low_open=True)
   _real(config, 'optimizer.d_learning_rate', 0.0, low_open=True)
   _real(config, 'optimizer.b1', 0.0, 1.0)
   _real(config, 'optimizer.b2', 0.0, 1.0)
+  _real(config, 'optimizer.rms_decay', 0.0, 1.0)
   _real(config, 'optimizer.eps', 0.0, low_open=True)
   _real(config, 'optimizer.grad_clip_norm', 0.0)
 
@@ -111,7 +137,14 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if num_steps == 0 and num_epochs == 0:
     raise ConfigError('train.num_steps=0 and train.num_epochs=0: set one of '
                       'them > 0 to say how long to train.')
-  _int(config, 'train.d_steps_per_g_step', 1)
+  d_steps = _int(config, 'train.d_steps_per_g_step', 1)
+  g_steps = _int(config, 'train.g_steps_per_d_step', 1)
+  if d_steps > 1 and g_steps > 1:
+    raise ConfigError(
+        f'train.d_steps_per_g_step={d_steps} and train.g_steps_per_d_step='
+        f'{g_steps} are both > 1; a step is n D updates then m G updates, so '
+        f'reduce the ratio: at most one of them may exceed 1.')
+  _real(config, 'train.g_ema_decay', 0.0, 1.0)
   steps_per_call = _int(config, 'train.steps_per_call', 1)
   for field in ('log_every', 'sample_every', 'checkpoint_every'):
     every = _int(config, f'train.{field}', 1)
@@ -123,6 +156,42 @@ def validate(config: ml_collections.ConfigDict) -> None:
           f'at multiples of it.')
   _int(config, 'train.max_checkpoints_to_keep', 1)
   _int(config, 'train.num_sample_images', 1)
+
+
+def check_models(config: ml_collections.ConfigDict, g_model, d_model,
+                 image_shape) -> None:
+  """Checks the built models against the dataset, each other and the loss,
+  by shape inference only (nothing compiles)."""
+  g_shape = generator_output_shape(g_model, config.model.noise_dim)
+  if g_shape != tuple(image_shape):
+    raise ConfigError(
+        f'model.generator={config.model.generator!r} makes images of shape '
+        f'{g_shape}, but data.name={config.data.name!r} has images of shape '
+        f'{tuple(image_shape)}; choose a generator for this dataset.')
+  num_classes = config.model.num_classes
+  for field, model in (('generator', g_model), ('discriminator', d_model)):
+    model_classes = models.num_classes(model)
+    if model_classes != num_classes:
+      name = config.model[field]
+      raise ConfigError(
+          f'model.{field}={name!r} is '
+          + (f'conditional on {model_classes} classes' if model_classes else
+             'unconditional')
+          + f', but model.num_classes={num_classes}; use conditional models '
+          f'(e.g. cdcgan_g / cdcgan_d) with num_classes > 0, or unconditional '
+          f'ones with num_classes=0.')
+  if losses.get_loss(config.loss.name).gradient_penalty:
+    x = jax.ShapeDtypeStruct((1,) + tuple(image_shape), jnp.float32)
+    y = jax.ShapeDtypeStruct((1,), jnp.int32)
+    d_vars = jax.eval_shape(
+        lambda x, y: d_model.init(jax.random.key(0), x, y, train=False), x, y)
+    if d_vars.get('batch_stats'):
+      raise ConfigError(
+          f'loss.name={config.loss.name!r} penalises each example\'s own '
+          f'input gradient, which BatchNorm in the critic mixes across the '
+          f'batch (Gulrajani et al. 2017, section 4): set '
+          f'model.d_batchnorm=False or choose a discriminator without '
+          f'BatchNorm (model.discriminator={config.model.discriminator!r}).')
 
 
 def flatten(config) -> dict:
@@ -138,6 +207,10 @@ def flatten(config) -> dict:
   return flat
 
 
+def _as_list(value):
+  return list(value) if isinstance(value, tuple) else value
+
+
 def resume_differences(saved: dict, current: ml_collections.ConfigDict):
   """Fields that differ between a run's saved config and the current one,
   other than those a resumed run may change. [(field, saved, current)]."""
@@ -146,10 +219,9 @@ def resume_differences(saved: dict, current: ml_collections.ConfigDict):
   for field in sorted(set(saved_flat) | set(current_flat)):
     if field in RESUMABLE_CHANGES:
       continue
-    old = saved_flat.get(field, '<absent>')
-    new = current_flat.get(field, '<absent>')
-    if isinstance(new, tuple):
-      new = list(new)
+    # JSON stores tuples as lists: compare sequences by their items.
+    old = _as_list(saved_flat.get(field, '<absent>'))
+    new = _as_list(current_flat.get(field, '<absent>'))
     if old != new:
       diffs.append((field, old, new))
   return diffs

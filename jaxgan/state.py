@@ -11,7 +11,9 @@ import optax
 
 @flax.struct.dataclass
 class GANState:
-  """Step counter, both nets' params and BatchNorm stats, both Optax states.
+  """Step counter, both nets' params and BatchNorm stats, both Optax states,
+  and the exponential moving average of G's params ({} when
+  train.g_ema_decay is 0).
 
   Pure data: the optimizers' update rules are not stored here (they are
   rebuilt from the config), so a checkpoint is a plain pytree of arrays.
@@ -23,13 +25,20 @@ class GANState:
   d_batch_stats: Any
   g_opt_state: optax.OptState
   d_opt_state: optax.OptState
+  g_ema_params: Any = None
+
+  def sampling_params(self):
+    """G's params to sample with: the EMA where kept, else the live ones."""
+    return self.g_ema_params if self.g_ema_params else self.g_params
 
 
 def generator_output_shape(g_model: nn.Module, noise_dim: int) -> Tuple[int, ...]:
   """Shape of one generated image, found without compiling or allocating."""
   z = jax.ShapeDtypeStruct((1, noise_dim), jnp.float32)
+  labels = jax.ShapeDtypeStruct((1,), jnp.int32)
   out, _ = jax.eval_shape(
-      lambda z: g_model.init_with_output(jax.random.key(0), z, train=False), z)
+      lambda z, y: g_model.init_with_output(jax.random.key(0), z, y,
+                                            train=False), z, labels)
   return tuple(out.shape[1:])
 
 
@@ -37,14 +46,16 @@ def create_state(g_model: nn.Module, d_model: nn.Module,
                  g_tx: optax.GradientTransformation,
                  d_tx: optax.GradientTransformation,
                  noise_dim: int, image_shape: Tuple[int, ...],
-                 key: jax.Array) -> GANState:
+                 key: jax.Array, g_ema: bool = False) -> GANState:
   """Initialises both nets (in one jitted call) and their optimizer states."""
 
   @jax.jit
   def init(key):
     g_key, d_key = jax.random.split(key)
-    g_vars = g_model.init(g_key, jnp.zeros((1, noise_dim)), train=False)
-    d_vars = d_model.init(d_key, jnp.zeros((1,) + tuple(image_shape)),
+    labels = jnp.zeros((1,), jnp.int32)
+    g_vars = g_model.init(g_key, jnp.zeros((1, noise_dim)), labels,
+                          train=False)
+    d_vars = d_model.init(d_key, jnp.zeros((1,) + tuple(image_shape)), labels,
                           train=False)
     return GANState(
         step=jnp.zeros((), jnp.int32),
@@ -53,6 +64,7 @@ def create_state(g_model: nn.Module, d_model: nn.Module,
         d_params=d_vars['params'],
         d_batch_stats=d_vars.get('batch_stats', {}),
         g_opt_state=g_tx.init(g_vars['params']),
-        d_opt_state=d_tx.init(d_vars['params']))
+        d_opt_state=d_tx.init(d_vars['params']),
+        g_ema_params=g_vars['params'] if g_ema else {})
 
   return init(key)

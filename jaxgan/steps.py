@@ -1,22 +1,29 @@
-"""Pure update functions: (state, images, loop_key, data_key) -> (state, metrics).
+"""Pure update functions: (state, data, loop_key, data_key) -> (state, metrics).
 
-The whole uint8 dataset is an argument (it lives on the device). Each step
-draws its noise and dropout masks from fold_in(loop_key, step) and its real
-batch from the epoch's permutation under data_key, so a resumed run repeats
-an uninterrupted one bit for bit.
+The whole uint8 dataset and its labels are an argument (they live on the
+device). Each step draws its noise, labels, dropout masks and interpolation
+weights from fold_in(loop_key, step) and its real batch from the epoch's
+permutation under data_key, so a resumed run repeats an uninterrupted one bit
+for bit.
 """
 
-from typing import Callable, Dict, Tuple
+import dataclasses
+from typing import Callable, Dict, Optional, Tuple
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import ml_collections
 import optax
 
-from jaxgan.losses import GANLoss
+from jaxgan import losses as losses_lib
+from jaxgan.errors import ConfigError
 from jaxgan.state import GANState
 
 Metrics = Dict[str, jnp.ndarray]
+Data = Dict[str, jnp.ndarray]  # {'images': uint8 (N,H,W,C), 'labels': int32 (N,)}
+
+NOISE_DISTRIBUTIONS = ('normal', 'uniform')
 
 
 def to_unit_range(images_uint8: jnp.ndarray) -> jnp.ndarray:
@@ -24,104 +31,186 @@ def to_unit_range(images_uint8: jnp.ndarray) -> jnp.ndarray:
   return images_uint8.astype(jnp.float32) / 127.5 - 1.0
 
 
-def real_batch(images: jnp.ndarray, data_key: jax.Array, batch_index: jnp.ndarray,
-               batch_size: int) -> jnp.ndarray:
-  """Batch `batch_index` of an epoch-wise shuffle, without replacement.
+def latent_noise(key: jax.Array, batch_size: int, noise_dim: int,
+                 distribution: str) -> jnp.ndarray:
+  """z ~ N(0, I) or U[-1, 1]^noise_dim (the DCGAN paper's choice)."""
+  if distribution == 'normal':
+    return jax.random.normal(key, (batch_size, noise_dim))
+  if distribution == 'uniform':
+    return jax.random.uniform(key, (batch_size, noise_dim), minval=-1.0,
+                              maxval=1.0)
+  raise ConfigError(f'Unknown model.noise_distribution={distribution!r}; '
+                    f'valid choices: {", ".join(NOISE_DISTRIBUTIONS)}.')
+
+
+def real_batch(data: Data, data_key: jax.Array, batch_index: jnp.ndarray,
+               batch_size: int) -> Tuple[jnp.ndarray, jnp.ndarray]:
+  """Images in [-1, 1] and labels of batch `batch_index` of an epoch-wise
+  shuffle, without replacement.
 
   Epoch e visits the images in the order permutation(fold_in(data_key, e));
   the trailing N % batch_size images of each epoch's order are skipped.
   """
-  num_images = images.shape[0]
+  num_images = data['images'].shape[0]
   batches_per_epoch = num_images // batch_size
   epoch = batch_index // batches_per_epoch
   order = jax.random.permutation(jax.random.fold_in(data_key, epoch), num_images)
   start = (batch_index % batches_per_epoch) * batch_size
   indices = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
-  return to_unit_range(jnp.take(images, indices, axis=0))
+  return (to_unit_range(jnp.take(data['images'], indices, axis=0)),
+          jnp.take(data['labels'], indices, axis=0))
 
 
-def make_train_step(g_model: nn.Module, d_model: nn.Module, loss: GANLoss,
+@dataclasses.dataclass(frozen=True)
+class StepOptions:
+  """What one train step does, from the config (static under jit)."""
+  batch_size: int
+  noise_dim: int
+  noise_distribution: str = 'normal'
+  num_classes: int = 0  # > 0: conditional models, fed labels.
+  d_steps_per_g_step: int = 1
+  g_steps_per_d_step: int = 1
+  gp_weight: float = 10.0
+  weight_clip: float = 0.01
+  g_ema_decay: float = 0.0
+
+  @classmethod
+  def from_config(cls, config: ml_collections.ConfigDict) -> 'StepOptions':
+    return cls(batch_size=config.data.batch_size,
+               noise_dim=config.model.noise_dim,
+               noise_distribution=config.model.noise_distribution,
+               num_classes=config.model.num_classes,
+               d_steps_per_g_step=config.train.d_steps_per_g_step,
+               g_steps_per_d_step=config.train.g_steps_per_d_step,
+               gp_weight=config.loss.gp_weight,
+               weight_clip=config.loss.weight_clip,
+               g_ema_decay=config.train.g_ema_decay)
+
+
+def make_train_step(g_model: nn.Module, d_model: nn.Module,
+                    loss: losses_lib.GANLoss,
                     g_tx: optax.GradientTransformation,
-                    d_tx: optax.GradientTransformation, *, noise_dim: int,
-                    batch_size: int, d_steps_per_g_step: int
-                    ) -> Callable[[GANState, jnp.ndarray, jax.Array, jax.Array],
+                    d_tx: optax.GradientTransformation, options: StepOptions
+                    ) -> Callable[[GANState, Data, jax.Array, jax.Array],
                                   Tuple[GANState, Metrics]]:
-  """One generator step preceded by `d_steps_per_g_step` discriminator steps.
+  """`d_steps_per_g_step` discriminator updates, then `g_steps_per_d_step`
+  generator updates (seed 003's k-step schedule: k - 1 G updates per D one).
 
-  Alternating updates: each D step sees a fresh real batch and fakes from
-  fresh noise (G in training mode, its BatchNorm updates discarded); the G
-  step then uses fresh noise against the updated D. Only the G step updates
-  G's BatchNorm statistics and only D steps update D's.
+  Each D update sees a fresh real batch and fakes from fresh noise (G in
+  training mode, its BatchNorm updates discarded), conditioned on the real
+  batch's labels for conditional models; each G update uses fresh noise and
+  uniformly drawn labels against the current D. Only G updates change G's
+  BatchNorm statistics and only D updates change D's.
   """
+  opts = options
+  batch = opts.batch_size
 
-  def apply_d(d_params, d_batch_stats, x, dropout_key):
+  def noise(key):
+    return latent_noise(key, batch, opts.noise_dim, opts.noise_distribution)
+
+  def apply_d(d_params, d_batch_stats, x, labels, dropout_key):
     logits, updates = d_model.apply(
-        {'params': d_params, 'batch_stats': d_batch_stats}, x, train=True,
-        rngs={'dropout': dropout_key}, mutable=['batch_stats'])
+        {'params': d_params, 'batch_stats': d_batch_stats}, x, labels,
+        train=True, rngs={'dropout': dropout_key}, mutable=['batch_stats'])
     return logits, updates.get('batch_stats', {})
 
-  def apply_g(g_params, g_batch_stats, z):
+  def apply_g(g_params, g_batch_stats, z, labels, dropout_key):
     images, updates = g_model.apply(
-        {'params': g_params, 'batch_stats': g_batch_stats}, z, train=True,
-        mutable=['batch_stats'])
+        {'params': g_params, 'batch_stats': g_batch_stats}, z, labels,
+        train=True, rngs={'dropout': dropout_key}, mutable=['batch_stats'])
     return images, updates.get('batch_stats', {})
 
-  def discriminator_step(state: GANState, real: jnp.ndarray, key: jax.Array):
-    z_key, real_drop, fake_drop = jax.random.split(key, 3)
-    z = jax.random.normal(z_key, (batch_size, noise_dim))
-    fake, _ = apply_g(state.g_params, state.g_batch_stats, z)
+  def d_output_means(real_logits, fake_logits):
+    out = jax.nn.sigmoid if loss.probability_output else (lambda x: x)
+    return jnp.mean(out(real_logits)), jnp.mean(out(fake_logits))
+
+  def discriminator_step(state: GANState, real, real_labels, key):
+    z_key, g_drop, real_drop, fake_drop, gp_key, gp_drop = jax.random.split(
+        key, 6)
+    labels = real_labels if opts.num_classes else None
+    fake, _ = apply_g(state.g_params, state.g_batch_stats, noise(z_key),
+                      labels, g_drop)
     fake = jax.lax.stop_gradient(fake)
 
     def loss_fn(d_params):
       real_logits, stats = apply_d(d_params, state.d_batch_stats, real,
-                                   real_drop)
-      fake_logits, stats = apply_d(d_params, stats, fake, fake_drop)
-      return loss.discriminator(real_logits, fake_logits), (
-          real_logits, fake_logits, stats)
+                                   labels, real_drop)
+      fake_logits, stats = apply_d(d_params, stats, fake, labels, fake_drop)
+      d_loss = loss.discriminator(real_logits, fake_logits)
+      aux = {'d_loss': d_loss}
+      if loss.gradient_penalty:
+        critic = lambda x: apply_d(d_params, stats, x, labels, gp_drop)[0]
+        penalty = losses_lib.gradient_penalty(critic, real, fake, gp_key)
+        aux['gradient_penalty'] = penalty
+        d_loss = d_loss + opts.gp_weight * penalty
+      return d_loss, (real_logits, fake_logits, stats, aux)
 
-    (d_loss, (real_logits, fake_logits, stats)), grads = jax.value_and_grad(
+    (_, (real_logits, fake_logits, stats, aux)), grads = jax.value_and_grad(
         loss_fn, has_aux=True)(state.d_params)
     updates, d_opt_state = d_tx.update(grads, state.d_opt_state, state.d_params)
-    state = state.replace(d_params=optax.apply_updates(state.d_params, updates),
-                          d_batch_stats=stats, d_opt_state=d_opt_state)
-    metrics = {
-        'd_loss': d_loss,
-        'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
-        'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits)),
-        'd_grad_norm': optax.global_norm(grads),
-    }
+    d_params = optax.apply_updates(state.d_params, updates)
+    if loss.clip_weights:
+      d_params = jax.tree.map(
+          lambda p: jnp.clip(p, -opts.weight_clip, opts.weight_clip), d_params)
+    state = state.replace(d_params=d_params, d_batch_stats=stats,
+                          d_opt_state=d_opt_state)
+    d_real, d_fake = d_output_means(real_logits, fake_logits)
+    metrics = {**aux, 'd_real': d_real, 'd_fake': d_fake,
+               'd_grad_norm': optax.global_norm(grads)}
+    if loss.wasserstein:
+      metrics['wasserstein_estimate'] = d_real - d_fake
     return state, metrics
 
   def generator_step(state: GANState, key: jax.Array):
-    z_key, drop_key = jax.random.split(key)
-    z = jax.random.normal(z_key, (batch_size, noise_dim))
+    z_key, label_key, g_drop, d_drop = jax.random.split(key, 4)
+    z = noise(z_key)
+    labels = (jax.random.randint(label_key, (batch,), 0, opts.num_classes)
+              if opts.num_classes else None)
 
     def loss_fn(g_params):
-      fake, g_stats = apply_g(g_params, state.g_batch_stats, z)
+      fake, g_stats = apply_g(g_params, state.g_batch_stats, z, labels, g_drop)
       # D's BatchNorm statistics are not updated by the generator's step.
       fake_logits, _ = apply_d(state.d_params, state.d_batch_stats, fake,
-                               drop_key)
+                               labels, d_drop)
       return loss.generator(fake_logits), g_stats
 
     (g_loss, g_stats), grads = jax.value_and_grad(
         loss_fn, has_aux=True)(state.g_params)
     updates, g_opt_state = g_tx.update(grads, state.g_opt_state, state.g_params)
-    state = state.replace(g_params=optax.apply_updates(state.g_params, updates),
-                          g_batch_stats=g_stats, g_opt_state=g_opt_state)
+    g_params = optax.apply_updates(state.g_params, updates)
+    state = state.replace(g_params=g_params, g_batch_stats=g_stats,
+                          g_opt_state=g_opt_state)
+    if opts.g_ema_decay > 0:
+      state = state.replace(g_ema_params=optax.incremental_update(
+          g_params, state.g_ema_params, 1.0 - opts.g_ema_decay))
     return state, {'g_loss': g_loss, 'g_grad_norm': optax.global_norm(grads)}
 
-  def train_step(state: GANState, images: jnp.ndarray, loop_key: jax.Array,
+  def repeat(update, state, keys):
+    """`update` once per key, the state threaded through; a scan when there
+    are several, so compile time does not grow with n_critic or k."""
+    if keys.shape[0] == 1:
+      return update(state, 0, keys[0])
+    state, metrics = jax.lax.scan(
+        lambda s, ik: update(s, ik[0], ik[1]), state,
+        (jnp.arange(keys.shape[0]), keys))
+    return state, jax.tree.map(lambda m: m[-1], metrics)
+
+  def train_step(state: GANState, data: Data, loop_key: jax.Array,
                  data_key: jax.Array) -> Tuple[GANState, Metrics]:
     step_key = jax.random.fold_in(loop_key, state.step)
     d_keys = jax.random.split(jax.random.fold_in(step_key, 0),
-                              d_steps_per_g_step)
-    g_key = jax.random.fold_in(step_key, 1)
-    d_metrics = {}
-    for i in range(d_steps_per_g_step):
-      real = real_batch(images, data_key,
-                        state.step * d_steps_per_g_step + i, batch_size)
-      state, d_metrics = discriminator_step(state, real, d_keys[i])
-    state, g_metrics = generator_step(state, g_key)
+                              opts.d_steps_per_g_step)
+    g_keys = jax.random.split(jax.random.fold_in(step_key, 1),
+                              opts.g_steps_per_d_step)
+
+    def d_update(state, i, key):
+      real, real_labels = real_batch(
+          data, data_key, state.step * opts.d_steps_per_g_step + i, batch)
+      return discriminator_step(state, real, real_labels, key)
+
+    state, d_metrics = repeat(d_update, state, d_keys)
+    state, g_metrics = repeat(lambda s, _, key: generator_step(s, key), state,
+                              g_keys)
     state = state.replace(step=state.step + 1)
     return state, {**d_metrics, **g_metrics}
 
@@ -132,18 +221,21 @@ def make_multi_step(train_step, steps_per_call: int):
   """Fuses `steps_per_call` steps into one call (lax.scan); returns the last
   step's metrics. Fewer host round trips and dispatches per step."""
 
-  def multi_step(state, images, loop_key, data_key):
+  def multi_step(state, data, loop_key, data_key):
     if steps_per_call == 1:
-      return train_step(state, images, loop_key, data_key)
+      return train_step(state, data, loop_key, data_key)
     state, metrics = jax.lax.scan(
-        lambda s, _: train_step(s, images, loop_key, data_key), state, None,
+        lambda s, _: train_step(s, data, loop_key, data_key), state, None,
         length=steps_per_call)
     return state, jax.tree.map(lambda m: m[-1], metrics)
 
   return multi_step
 
 
-def generate(g_model: nn.Module, state: GANState, z: jnp.ndarray) -> jnp.ndarray:
-  """Samples in inference mode (BatchNorm running averages)."""
-  return g_model.apply({'params': state.g_params,
-                        'batch_stats': state.g_batch_stats}, z, train=False)
+def generate(g_model: nn.Module, state: GANState, z: jnp.ndarray,
+             labels: Optional[jnp.ndarray] = None) -> jnp.ndarray:
+  """Samples in inference mode (BatchNorm running averages, EMA params where
+  kept)."""
+  return g_model.apply({'params': state.sampling_params(),
+                        'batch_stats': state.g_batch_stats}, z, labels,
+                       train=False)

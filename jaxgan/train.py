@@ -8,12 +8,13 @@ import time
 from absl import logging
 from clu import metric_writers
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
 from jaxgan import checkpoints, config_validation, data, images, interrupts, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
-from jaxgan.state import GANState, create_state, generator_output_shape
+from jaxgan.state import GANState, create_state
 
 
 def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
@@ -76,7 +77,7 @@ def _write_json(path: str, obj) -> None:
 
 
 def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
-  """Generator steps to run: train.num_steps, or num_epochs of D's batches."""
+  """Train steps to run: train.num_steps, or num_epochs of D's batches."""
   if config.train.num_steps > 0:
     return config.train.num_steps
   batches_per_epoch = num_images // config.data.batch_size
@@ -93,6 +94,16 @@ def _format_duration(seconds: float) -> str:
   return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s'
 
 
+def build_models(config: ml_collections.ConfigDict):
+  """The generator and discriminator of `config`, checked against each other,
+  the dataset and the loss before anything compiles."""
+  image_shape = data.dataset_spec(config.data.name).image_shape
+  g_model = models.build_generator(config.model, image_shape)
+  d_model = models.build_discriminator(config.model, image_shape)
+  config_validation.check_models(config, g_model, d_model, image_shape)
+  return g_model, d_model
+
+
 def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
                            d_model, image_shape, init_key: jax.Array):
   """The freshly initialised GANState and the (unjitted) train step of
@@ -102,12 +113,23 @@ def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
   d_tx = optimizers.make_optimizer(config.optimizer,
                                    config.optimizer.d_learning_rate)
   state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
-                       image_shape, init_key)
+                       image_shape, init_key,
+                       g_ema=config.train.g_ema_decay > 0)
   train_step = steps.make_train_step(
       g_model, d_model, losses.get_loss(config.loss.name), g_tx, d_tx,
-      noise_dim=config.model.noise_dim, batch_size=config.data.batch_size,
-      d_steps_per_g_step=config.train.d_steps_per_g_step)
+      steps.StepOptions.from_config(config))
   return state, train_step
+
+
+def sample_inputs(config: ml_collections.ConfigDict, key: jax.Array,
+                  num: int):
+  """Fixed noise for sample grids, and for conditional models labels: image
+  i is of class i mod num_classes."""
+  z = steps.latent_noise(key, num, config.model.noise_dim,
+                         config.model.noise_distribution)
+  num_classes = config.model.num_classes
+  labels = jnp.arange(num) % num_classes if num_classes else None
+  return z, labels
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict,
@@ -115,15 +137,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   """Trains (or resumes) the GAN described by `config` in `workdir`."""
   # ---------------------------------------------------------------- checks
   config_validation.validate(config)
-  g_model = models.build_generator(config.model)
-  d_model = models.build_discriminator(config.model)
+  g_model, d_model = build_models(config)
   spec = data.dataset_spec(config.data.name)
-  g_shape = generator_output_shape(g_model, config.model.noise_dim)
-  if g_shape != spec.image_shape:
-    raise ConfigError(
-        f'model.generator={config.model.generator!r} makes images of shape '
-        f'{g_shape}, but data.name={config.data.name!r} has images of shape '
-        f'{spec.image_shape}; choose a generator for this dataset.')
   prepare_workdir(workdir, config)
 
   # ------------------------------------------------------------------ data
@@ -137,7 +152,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   record_data_source(workdir, dataset)
   logging.info('Data: %d images %s from %s.', num_images,
                dataset.images.shape[1:], dataset.description)
-  device_images = jax.device_put(dataset.images)  # uint8, on device once.
+  # uint8 images and their labels, on the device once.
+  device_data = jax.device_put({'images': dataset.images,
+                                'labels': dataset.labels})
 
   # ------------------------------------------------------- state & restore
   root_key = jax.random.key(config.seed)
@@ -154,8 +171,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   start_step = int(state.step)
   num_steps = total_steps(config, num_images)
   batches_per_epoch = num_images // batch_size
-  logging.info('Training %d generator steps (%.4g epochs of %d batches of %d '
-               'images), starting at step %d.', num_steps,
+  logging.info('Training %d steps of %d D and %d G updates (%.4g epochs of %d '
+               'batches of %d images), starting at step %d.', num_steps,
+               config.train.d_steps_per_g_step, config.train.g_steps_per_d_step,
                num_steps * config.train.d_steps_per_g_step / batches_per_epoch,
                batches_per_epoch, batch_size, start_step)
 
@@ -165,9 +183,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                        donate_argnums=0)
   single_step = (multi_step if steps_per_call == 1 else
                  jax.jit(train_step, donate_argnums=0))
-  sample_noise = jax.random.normal(
-      sample_key, (config.train.num_sample_images, config.model.noise_dim))
-  generate = jax.jit(lambda s: steps.generate(g_model, s, sample_noise))
+  sample_z, sample_labels = sample_inputs(config, sample_key,
+                                         config.train.num_sample_images)
+  generate = jax.jit(
+      lambda s: steps.generate(g_model, s, sample_z, sample_labels))
 
   writer = metric_writers.create_default_writer(
       workdir, just_logging=jax.process_index() > 0)
@@ -188,7 +207,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
       while step < num_steps:
         fused = steps_per_call if num_steps - step >= steps_per_call else 1
         step_fn = multi_step if fused == steps_per_call else single_step
-        state, metrics = step_fn(state, device_images, loop_key, data_key)
+        state, metrics = step_fn(state, device_data, loop_key, data_key)
         step += fused
         if last_log_time is None:  # First call compiled: time from here.
           jax.block_until_ready(state)
@@ -213,11 +232,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
           writer.write_scalars(step, scalars)
           _check_finite(scalars, step)
           logging.info(
-              'step %d/%d (%.1f%%) | %.2f steps/s, %.1f img/s | ETA %s | '
-              'd_loss %.4f g_loss %.4f D(x) %.3f D(G(z)) %.3f', step, num_steps,
-              100 * step / num_steps, scalars.get('steps_per_sec', 0.0),
-              scalars.get('images_per_sec', 0.0), eta, scalars['d_loss'],
-              scalars['g_loss'], scalars['d_real'], scalars['d_fake'])
+              'step %d/%d (%.1f%%) | %.2f steps/s, %.1f img/s | ETA %s | %s',
+              step, num_steps, 100 * step / num_steps,
+              scalars.get('steps_per_sec', 0.0),
+              scalars.get('images_per_sec', 0.0), eta,
+              _format_losses(scalars))
         if step % config.train.sample_every == 0:
           write_samples(f'step_{step:07d}')
         if step % config.train.checkpoint_every == 0:
@@ -239,6 +258,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   logging.info('Done: step %d in %s. Workdir: %s', int(state.step),
                _format_duration(time.time() - train_start), workdir)
   return state
+
+
+def _format_losses(scalars: dict) -> str:
+  text = (f'd_loss {scalars["d_loss"]:.4f} g_loss {scalars["g_loss"]:.4f} '
+          f'D(x) {scalars["d_real"]:.3f} D(G(z)) {scalars["d_fake"]:.3f}')
+  for name in ('wasserstein_estimate', 'gradient_penalty'):
+    if name in scalars:
+      text += f' {name} {scalars[name]:.4f}'
+  return text
 
 
 def _check_finite(scalars: dict, step: int) -> None:

@@ -1,8 +1,24 @@
 """Shared fixtures: tiny configs that run the real models in seconds."""
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+# One persistent XLA compilation cache for the whole session, subprocesses
+# included: many tests compile the same tiny programs, which dominates their
+# time. Executables from the cache are the same programs, so results are too.
+_OWN_CACHE = None
+if 'JAX_COMPILATION_CACHE_DIR' not in os.environ:
+  _OWN_CACHE = tempfile.mkdtemp(prefix='jaxgan-test-xla-cache-')
+  os.environ['JAX_COMPILATION_CACHE_DIR'] = _OWN_CACHE
+os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0.5')
+
+
+def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
+  if _OWN_CACHE:
+    shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 
 import pytest  # pylint: disable=g-import-not-at-top
 

@@ -98,8 +98,42 @@ def test_auto_falls_back_to_bundled_loudly(tmp_path, caplog):
 def test_auto_without_fallback_says_how_to_get_data(tmp_path):
   with pytest.raises(DatasetNotFoundError, match='data.source=idx'):
     data.load('fashion_mnist', 'auto', str(tmp_path), allow_download=False)
-  with pytest.raises(DatasetNotFoundError, match='download_and_prepare'):
-    data.load('svhn_cropped', 'auto', str(tmp_path), allow_download=False)
+  for name in ('svhn_cropped', 'cifar10', 'celeb_a'):
+    with pytest.raises(DatasetNotFoundError,
+                       match=r'download_and_prepare.*data\.source=npz'):
+      data.load(name, 'auto', str(tmp_path), allow_download=False)
+
+
+def test_celeb_a_is_center_cropped_and_resized_to_64(tmp_path):
+  with tfds.testing.mock_data(num_examples=3):
+    ds = data.load('celeb_a', 'tfds', str(tmp_path), allow_download=False)
+  assert ds.images.shape == (3, 64, 64, 3) and ds.images.dtype == np.uint8
+  assert ds.labels.tolist() == [0, 0, 0]  # No class labels.
+
+
+@pytest.mark.parametrize('as_folder', [False, True])
+def test_npz_source(tmp_path, as_folder):
+  images = np.random.default_rng(0).integers(0, 256, (7, 32, 32, 3), np.uint8)
+  labels = np.arange(7) % 3
+  path = tmp_path / 'train.npz'
+  np.savez(path, images=images, labels=labels)
+  ds = data.load('svhn_cropped', 'npz', str(tmp_path if as_folder else path))
+  assert ds.source == 'npz'
+  np.testing.assert_array_equal(ds.images, images)
+  assert ds.labels.tolist() == labels.tolist() and ds.labels.dtype == np.int32
+
+
+def test_npz_errors_name_the_problem(tmp_path):
+  with pytest.raises(ConfigError, match='data.source=npz needs data.data_dir'):
+    data.load('mnist', 'npz', '')
+  with pytest.raises(DatasetNotFoundError, match=r'No \.npz data at .*train\.npz'):
+    data.load('mnist', 'npz', str(tmp_path))
+  np.savez(tmp_path / 'floats.npz', images=np.zeros((2, 28, 28, 1)))
+  with pytest.raises(ValueError, match='must be uint8'):
+    data.load('mnist', 'npz', str(tmp_path / 'floats.npz'))
+  np.savez(tmp_path / 'rgb.npz', images=np.zeros((2, 32, 32, 3), np.uint8))
+  with pytest.raises(ValueError, match=r'shape \(32, 32, 3\), expected \(28, 28, 1\)'):
+    data.load('mnist', 'npz', str(tmp_path / 'rgb.npz'))
 
 
 def test_auto_probe_gives_up_within_its_deadline(tmp_path, monkeypatch):

@@ -80,19 +80,28 @@ def test_auto_picks_matmul_on_cpu_only():
 
 
 def test_dcgan_trains_the_same_with_either_implementation():
-  """5 train steps of the seed-000 DCGAN, native vs matmul convolutions.
+  """Train steps of the seed-000 DCGAN, native vs matmul convolutions.
 
-  Adam amplifies round-off on near-zero gradients, so the trees are compared
-  by relative norm against what one update moves them."""
+  After one step the params agree to 1% of what the update moved them. Over
+  further steps Adam's normalisation amplifies float32 round-off on near-zero
+  gradients (at batch 4, with BatchNorm), so trajectories drift apart
+  chaotically; their losses must still agree."""
   results = {}
   for impl in ('xla', 'matmul'):
-    state, step, images = build(conv_impl=impl)
+    state, step, data = build(conv_impl=impl)
     step = jax.jit(step)
-    for _ in range(5):
-      previous = state.g_params
-      state, _ = step(state, images, *keys())
-    results[impl] = state
-  xla, fast = results['xla'], results['matmul']
-  one_update = relative_difference(xla.g_params, previous)
-  assert relative_difference(xla.g_params, fast.g_params) < 0.1 * one_update
-  assert relative_difference(xla.d_params, fast.d_params) < 0.1 * one_update
+    initial = state.g_params
+    state, metrics = step(state, data, *keys())
+    first = state
+    losses = [metrics]
+    for _ in range(4):
+      state, metrics = step(state, data, *keys())
+      losses.append(metrics)
+    results[impl] = first, losses
+  (xla, xla_losses), (fast, fast_losses) = results['xla'], results['matmul']
+  one_update = relative_difference(xla.g_params, initial)
+  assert relative_difference(xla.g_params, fast.g_params) < 0.01 * one_update
+  assert relative_difference(xla.d_params, fast.d_params) < 0.01 * one_update
+  for a, b in zip(xla_losses, fast_losses):
+    np.testing.assert_allclose([a['d_loss'], a['g_loss']],
+                               [b['d_loss'], b['g_loss']], rtol=2e-3)

@@ -1,6 +1,7 @@
 """Loss values at known logits and the saturating/non-saturating gradients."""
 
 import chex
+import jax.flatten_util
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -53,3 +54,107 @@ def test_stable_at_extreme_logits():
 def test_unknown_loss_lists_choices():
   with pytest.raises(ConfigError, match=r"loss\.name='wgan_typo'.*non_saturating"):
     losses.get_loss('wgan_typo')
+
+
+REAL = jnp.array([2.0, -1.0, 0.5, 3.0])
+FAKE = jnp.array([-3.0, 0.2, 1.0, -0.5])
+
+
+def test_wasserstein_losses():
+  loss = losses.get_loss('wgan_gp')
+  np.testing.assert_allclose(loss.discriminator(REAL, FAKE),
+                             FAKE.mean() - REAL.mean(), rtol=1e-6)
+  np.testing.assert_allclose(loss.generator(FAKE), -FAKE.mean(), rtol=1e-6)
+  assert loss.gradient_penalty and not loss.clip_weights
+  clipped = losses.get_loss('wgan')
+  assert clipped.clip_weights and not clipped.gradient_penalty
+  assert clipped.discriminator is loss.discriminator
+  # The critic's gradient is +-1/B per example, never saturating.
+  grad = jax.grad(loss.generator)(jnp.full((4,), -100.0))
+  np.testing.assert_allclose(grad, -0.25)
+
+
+def test_hinge_losses():
+  loss = losses.get_loss('hinge')
+  expected = (np.maximum(0, 1 - REAL).mean() + np.maximum(0, 1 + FAKE).mean())
+  np.testing.assert_allclose(loss.discriminator(REAL, FAKE), expected, rtol=1e-6)
+  # Confident, correct outputs cost nothing.
+  assert float(loss.discriminator(jnp.full(3, 2.0), jnp.full(3, -2.0))) == 0.0
+  np.testing.assert_allclose(loss.generator(FAKE), -FAKE.mean(), rtol=1e-6)
+
+
+def test_least_squares_losses():
+  loss = losses.get_loss('least_squares')
+  np.testing.assert_allclose(
+      loss.discriminator(REAL, FAKE),
+      0.5 * (((REAL - 1) ** 2).mean() + (FAKE ** 2).mean()), rtol=1e-6)
+  np.testing.assert_allclose(loss.generator(FAKE),
+                             0.5 * ((FAKE - 1) ** 2).mean(), rtol=1e-6)
+  assert float(loss.discriminator(jnp.ones(3), jnp.zeros(3))) == 0.0
+
+
+@pytest.mark.parametrize('name', ['non_saturating', 'saturating', 'wgan',
+                                  'wgan_gp', 'hinge', 'least_squares'])
+def test_discriminator_loss_rewards_telling_real_from_fake(name):
+  """Every D loss is lower when real scores are high and fake ones low; every
+  G loss is lower when the fakes score high."""
+  loss = losses.get_loss(name)
+  good = loss.discriminator(jnp.full(4, 1.0), jnp.full(4, -1.0))
+  bad = loss.discriminator(jnp.full(4, -1.0), jnp.full(4, 1.0))
+  assert float(good) < float(bad)
+  assert float(loss.generator(jnp.full(4, 0.5))) < float(
+      loss.generator(jnp.full(4, -0.5)))
+
+
+def linear_critic_penalty(w, real, fake, key):
+  return losses.gradient_penalty(lambda x: x.reshape(x.shape[0], -1) @ w,
+                                 real, fake, key)
+
+
+def test_gradient_penalty_of_a_linear_critic():
+  """D(x) = w.x has gradient w everywhere: the penalty is (||w|| - 1)^2."""
+  real = jax.random.normal(jax.random.key(0), (6, 4, 4, 1))
+  fake = jax.random.normal(jax.random.key(1), (6, 4, 4, 1))
+  for scale in (0.3, 1.0, 2.5):
+    w = scale * jax.random.normal(jax.random.key(2), (16,))
+    penalty = linear_critic_penalty(w, real, fake, jax.random.key(3))
+    chex.assert_shape(penalty, ())
+    np.testing.assert_allclose(penalty, (jnp.linalg.norm(w) - 1.0) ** 2,
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_penalty_gradient_matches_finite_differences():
+  """Double backprop: d penalty / d critic params, against central
+  differences in float64."""
+  with jax.enable_x64():
+    real = jax.random.normal(jax.random.key(0), (5, 3), jnp.float64)
+    fake = jax.random.normal(jax.random.key(1), (5, 3), jnp.float64)
+    key = jax.random.key(2)
+
+    def penalty(params):  # A small nonlinear critic: v . tanh(W x).
+      critic = lambda x: jnp.tanh(x @ params['w']) @ params['v']
+      return losses.gradient_penalty(critic, real, fake, key)
+
+    params = {'w': jax.random.normal(jax.random.key(3), (3, 4), jnp.float64),
+              'v': jax.random.normal(jax.random.key(4), (4,), jnp.float64)}
+    grads = jax.grad(penalty)(params)
+    flat, unravel = jax.flatten_util.ravel_pytree(params)
+    flat_grads, _ = jax.flatten_util.ravel_pytree(grads)
+    h = 1e-6
+    numeric = np.array([
+        (penalty(unravel(flat.at[i].add(h))) -
+         penalty(unravel(flat.at[i].add(-h)))) / (2 * h)
+        for i in range(flat.size)])
+    np.testing.assert_allclose(flat_grads, numeric, rtol=1e-6, atol=1e-9)
+    assert np.abs(numeric).max() > 1e-3  # Not trivially zero.
+
+
+def test_gradient_penalty_uses_per_example_interpolates():
+  """Interpolates lie on the segments between paired real and fake examples:
+  a critic that is 1-Lipschitz along them only is not penalised."""
+  real = jnp.zeros((8, 2))
+  fake = jnp.ones((8, 2))
+  # |grad| = 1 exactly for C(x) = (x1 + x2) / sqrt(2).
+  penalty = losses.gradient_penalty(lambda x: x.sum(-1) / jnp.sqrt(2.0),
+                                    real, fake, jax.random.key(0))
+  np.testing.assert_allclose(penalty, 0.0, atol=1e-10)

@@ -8,26 +8,30 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import models, optimizers, steps, train
+from jaxgan import optimizers, steps, train
 from tests.conftest import tiny_dcgan_config
 
 BATCH = 4
 
 
 def build(d_steps_per_g_step=1, steps_per_call=1, conv_impl='auto'):
-  """The tiny DCGAN's initial state, train step (fused if asked) and data."""
+  """The tiny DCGAN's initial state, train step (fused if asked) and data
+  (images and labels)."""
   config = tiny_dcgan_config(d_steps_per_g_step=d_steps_per_g_step)
   config.data.batch_size = BATCH
   config.model.conv_impl = conv_impl
   state, train_step = train.initial_state_and_step(
-      config, models.build_generator(config.model),
-      models.build_discriminator(config.model), (28, 28, 1),
-      jax.random.key(0))
+      config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
   fn = (train_step if steps_per_call == 1 else
         steps.make_multi_step(train_step, steps_per_call))
+  return state, fn, tiny_data()
+
+
+def tiny_data():
+  """32 random uint8 28x28 images with labels 0..9."""
   images = jax.random.randint(jax.random.key(1), (32, 28, 28, 1), 0, 256
                               ).astype(jnp.uint8)
-  return state, fn, images
+  return {'images': images, 'labels': jnp.arange(32, dtype=jnp.int32) % 10}
 
 
 def relative_difference(a, b) -> float:
@@ -96,12 +100,15 @@ def test_fused_steps_equal_single_steps_and_compile_once():
 
 def test_real_batches_walk_a_fresh_permutation_each_epoch():
   num, batch = 10, 3  # 3 batches per epoch; one image left out per epoch.
-  images = jnp.arange(num, dtype=jnp.uint8).reshape(num, 1, 1, 1)
+  data = {'images': jnp.arange(num, dtype=jnp.uint8).reshape(num, 1, 1, 1),
+          'labels': jnp.arange(num, dtype=jnp.int32) + 100}
   key = jax.random.key(0)
 
   def ids(i):
-    x = steps.real_batch(images, key, jnp.int32(i), batch)
-    return np.round((np.asarray(x).ravel() + 1) * 127.5).astype(int).tolist()
+    x, labels = steps.real_batch(data, key, jnp.int32(i), batch)
+    ids = np.round((np.asarray(x).ravel() + 1) * 127.5).astype(int).tolist()
+    assert (np.asarray(labels) - 100).tolist() == ids  # Labels stay paired.
+    return ids
 
   epoch0 = [ids(i) for i in range(3)]
   epoch1 = [ids(i) for i in range(3, 6)]
@@ -129,3 +136,111 @@ def test_optimizer_grad_clipping(clip):
   mu = optax.tree_utils.tree_get(state, 'mu')['w']
   expected = (grads['w'] / 50.0 if clip else grads['w']) * (1 - config.optimizer.b1)
   np.testing.assert_allclose(mu, expected, rtol=1e-6)
+
+
+def small_mlp_step(loss='non_saturating', **overrides):
+  """A small MLP GAN's state, jitted step and data: every loss and schedule
+  option through the real step, compiled in about a second."""
+  config = tiny_dcgan_config()
+  config.data.batch_size = BATCH
+  config.model.generator, config.model.discriminator = 'mlp_g', 'mlp_d'
+  config.model.mlp.g_hidden, config.model.mlp.d_hidden = (16,), (16,)
+  config.loss.name = loss
+  for key, value in overrides.items():
+    section, field = key.split('__')
+    config[section][field] = value
+  state, train_step = train.initial_state_and_step(
+      config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+  return state, jax.jit(train_step), tiny_data()
+
+
+@pytest.mark.parametrize('loss', ['non_saturating', 'saturating', 'wgan',
+                                  'wgan_gp', 'hinge', 'least_squares'])
+def test_every_loss_trains_deterministically(loss):
+  state, step, data = small_mlp_step(loss)
+  new_state, metrics = step(state, data, *keys())
+  again, metrics_again = step(state, data, *keys())
+  chex.assert_trees_all_equal((new_state, metrics), (again, metrics_again))
+  chex.assert_tree_all_finite(metrics)
+  assert not jnp.array_equal(new_state.d_params['Dense_0']['kernel'],
+                             state.d_params['Dense_0']['kernel'])
+  wasserstein = loss in ('wgan', 'wgan_gp')
+  assert ('wasserstein_estimate' in metrics) == wasserstein
+  assert ('gradient_penalty' in metrics) == (loss == 'wgan_gp')
+  if loss in ('non_saturating', 'saturating'):  # D(x) is a probability.
+    assert 0 < float(metrics['d_real']) < 1
+  if wasserstein:
+    np.testing.assert_allclose(metrics['wasserstein_estimate'],
+                               metrics['d_real'] - metrics['d_fake'], rtol=1e-5)
+
+
+def test_wgan_clips_every_critic_weight():
+  state, step, data = small_mlp_step('wgan', loss__weight_clip=0.005)
+  assert max(float(jnp.abs(p).max()) for p in
+             jax.tree.leaves(state.d_params)) > 0.005  # Init exceeds the clip.
+  new_state, _ = step(state, data, *keys())
+  assert max(float(jnp.abs(p).max()) for p in
+             jax.tree.leaves(new_state.d_params)) <= 0.005
+
+
+def test_gradient_penalty_weight_enters_the_critic_loss():
+  _, step_a, data = small_mlp_step('wgan_gp', loss__gp_weight=0.0)
+  state, step_b, _ = small_mlp_step('wgan_gp', loss__gp_weight=100.0)
+  a, metrics_a = step_a(state, data, *keys())
+  b, metrics_b = step_b(state, data, *keys())
+  assert float(metrics_b['gradient_penalty']) > 0
+  # Same batch, same penalty value; only its weight in D's update differs.
+  np.testing.assert_allclose(metrics_a['gradient_penalty'],
+                             metrics_b['gradient_penalty'], rtol=1e-6)
+  assert not jnp.allclose(a.d_params['Dense_0']['kernel'],
+                          b.d_params['Dense_0']['kernel'])
+
+
+def test_k_step_schedule_updates_g_k_minus_1_times():
+  state, step, data = small_mlp_step(train__g_steps_per_d_step=3)
+  new_state, _ = step(state, data, *keys())
+  d_count = optax.tree_utils.tree_get(new_state.d_opt_state, 'count')
+  g_count = optax.tree_utils.tree_get(new_state.g_opt_state, 'count')
+  assert (int(d_count), int(g_count), int(new_state.step)) == (1, 3, 1)
+
+
+def test_generator_ema_tracks_the_params_and_is_sampled():
+  decay = 0.9
+  state, step, data = small_mlp_step(train__g_ema_decay=decay)
+  chex.assert_trees_all_equal(state.g_ema_params, state.g_params)
+  new_state, _ = step(state, data, *keys())
+  expected = jax.tree.map(lambda e, p: decay * e + (1 - decay) * p,
+                          state.g_ema_params, new_state.g_params)
+  chex.assert_trees_all_close(new_state.g_ema_params, expected, rtol=1e-6,
+                              atol=1e-9)
+  assert new_state.sampling_params() is new_state.g_ema_params
+  plain_state, _, _ = small_mlp_step()
+  assert plain_state.g_ema_params == {}
+  assert plain_state.sampling_params() is plain_state.g_params
+
+
+def test_conditional_step_feeds_labels_to_both_nets():
+  config = tiny_dcgan_config()
+  config.data.batch_size = BATCH
+  config.model.generator, config.model.discriminator = 'cdcgan_g', 'cdcgan_d'
+  config.model.num_classes = 10
+  state, train_step = train.initial_state_and_step(
+      config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+  new_state, metrics = jax.jit(train_step)(state, tiny_data(), *keys())
+  chex.assert_tree_all_finite(metrics)
+  # Both label embeddings were trained.
+  for params, old in ((new_state.g_params, state.g_params),
+                      (new_state.d_params, state.d_params)):
+    assert not jnp.array_equal(params['label_embed']['embedding'],
+                               old['label_embed']['embedding'])
+
+
+@pytest.mark.parametrize('distribution', ['normal', 'uniform'])
+def test_latent_noise(distribution):
+  z = steps.latent_noise(jax.random.key(0), 512, 100, distribution)
+  chex.assert_shape(z, (512, 100))
+  if distribution == 'uniform':
+    assert -1.0 <= float(z.min()) and float(z.max()) <= 1.0
+    np.testing.assert_allclose(float(z.std()), 1 / np.sqrt(3), rtol=0.02)
+  else:
+    np.testing.assert_allclose(float(z.std()), 1.0, rtol=0.02)

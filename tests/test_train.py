@@ -145,7 +145,7 @@ def test_main_cli_end_to_end(tmp_path):
      'you mean "num_steps"'),
     ('--config.data.batch_size=abc', '--config.data.batch_size=abc'),
     ('--config.data.batch_size=-8', 'data.batch_size=-8'),
-    ('--config.model.generator=dcgan_mnst_g', 'valid choices: dcgan_mnist_g'),
+    ('--config.model.generator=dcgan_mnst_g', 'valid choices: cdcgan_g, conv_gan_g, dcgan_mnist_g,'),
     ('--config.optimizer.d_learning_rate=0.0', 'optimizer.d_learning_rate=0.0'),
     ('--config=configs/no_such.py', 'configs/dcgan_mnist.py'),
 ])
@@ -190,3 +190,22 @@ def test_a_signal_stops_after_the_step_saves_and_exits_cleanly(tmp_path, signum)
                      '--config.train.sample_every=100000')
   assert resumed.returncode == 0, resumed.stderr[-3000:]
   assert f'at step {saved[0]}' in resumed.stderr
+
+
+def test_resume_equals_uninterrupted_with_ema_and_gradient_penalty(tmp_path):
+  """The EMA params are part of the checkpoint; GP and uniform noise draw
+  from the step's key. A small MLP GAN keeps this quick."""
+
+  def config(num_steps):
+    c = tiny_dcgan_config(num_steps=num_steps, g_ema_decay=0.9)
+    c.model.generator, c.model.discriminator = 'mlp_g', 'mlp_d'
+    c.model.mlp.g_hidden, c.model.mlp.d_hidden = (16,), (16,)
+    c.model.noise_distribution = 'uniform'
+    c.loss.name = 'wgan_gp'
+    return c
+
+  reference = train.train_and_evaluate(config(4), str(tmp_path / 'a'))
+  train.train_and_evaluate(config(2), str(tmp_path / 'b'))
+  resumed = train.train_and_evaluate(config(4), str(tmp_path / 'b'))
+  assert resumed.g_ema_params  # Kept and restored.
+  chex.assert_trees_all_equal(reference, resumed)

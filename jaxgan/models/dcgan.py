@@ -1,101 +1,275 @@
-"""DCGAN of seed 000 (Sun & Yang): the Keras/TF-tutorial generator and
-discriminator, for 28x28x1 (MNIST) and 32x32x3 (SVHN) images.
+"""Deep convolutional GANs: one generator and one discriminator module whose
+layer lists are set by the registry entries below, one per seed:
+
+  dcgan_mnist_g / dcgan_svhn_g / dcgan_d    seed 000 (Keras, TF-tutorial style)
+  dcgan_tutorial_g / dcgan_tutorial_d       seed 001 (the TF tutorial itself)
+  dcgan_torch_g / dcgan_torch_d             seed 002 (PyTorch DCGAN style)
+  dcgan_radford_g / dcgan_radford_d         seed 003, 28x28
+  dcgan_radford64_g / dcgan_radford64_d     seed 003, 64x64 (its Figure 4)
+
+What the DCGAN paper's guidelines leave to the experiment (ReLU or LeakyReLU
+in G, BatchNorm in D, dropout, init, BatchNorm scale and bias) comes from
+`config.model`, so one architecture can run either way.
 """
 
-from typing import Sequence
+import math
+from typing import NamedTuple, Optional, Sequence, Tuple, Union
 
 import flax.linen as nn
 import jax.numpy as jnp
 
+from jaxgan.errors import ConfigError
 from jaxgan.models import layers
 from jaxgan.models.registry import discriminators, generators
 
 
-class DCGANGenerator(nn.Module):
-  """Dense projection to (base, base, 256), then 5x5 transposed convs.
+class ConvSpec(NamedTuple):
+  """One convolution: output features, square kernel, stride, and padding:
+  'SAME'/'VALID', or an int p as PyTorch's Conv2d/ConvTranspose2d take it."""
+  features: int
+  kernel: int
+  stride: int
+  padding: Union[str, int] = 'SAME'
 
-  Layers followed by BatchNorm have no bias (BN's shift replaces it), as in
-  the TF tutorial the seed follows; so does the tanh output layer there.
+
+def _conv_padding(spec: ConvSpec):
+  if isinstance(spec.padding, str):
+    return spec.padding
+  return ((spec.padding, spec.padding),) * 2
+
+
+def _transpose_padding(spec: ConvSpec):
+  if isinstance(spec.padding, str):
+    return spec.padding
+  return layers.torch_transpose_padding(spec.kernel, spec.padding)
+
+
+class ConvGenerator(nn.Module):
+  """z -> projection -> transposed convs (BN + activation between) -> tanh.
+
+  project_shape: z goes through Dense -> BN -> activation and is reshaped to
+  it (Keras/TF style); empty: z is a 1x1 map and the first block is a
+  transposed conv from it (PyTorch style). Layers followed by BatchNorm have
+  no bias: BN's shift replaces it. The last block's features are the image
+  channels.
   """
-  base_size: int = 7
-  out_channels: int = 1
-  features: Sequence[int] = (256, 128, 64)
-  strides: Sequence[int] = (1, 2, 2)
-  kernel_size: int = 5
-  leaky_relu_slope: float = 0.3
-  kernel_init: str = 'glorot_uniform'
-  bn_epsilon: float = 1e-3
-  bn_momentum: float = 0.99
-  conv_impl: str = 'auto'
+  blocks: Sequence[ConvSpec]
+  project_shape: Tuple[int, ...] = ()
+  activation: str = 'relu'
+  batchnorm: bool = True
+  dropout: float = 0.0
+  output_bias: bool = False
+  options: layers.LayerOptions = layers.LayerOptions()
 
   @nn.compact
-  def __call__(self, z: jnp.ndarray, train: bool) -> jnp.ndarray:
-    init = layers.kernel_init(self.kernel_init)
-    act = layers.leaky_relu(self.leaky_relu_slope)
-    norm = lambda: nn.BatchNorm(use_running_average=not train,
-                                epsilon=self.bn_epsilon,
-                                momentum=self.bn_momentum)
-    x = nn.Dense(self.base_size * self.base_size * self.features[0],
-                 use_bias=False, kernel_init=init)(z)
-    x = act(norm()(x))
-    x = x.reshape(z.shape[0], self.base_size, self.base_size, self.features[0])
-    out_features = tuple(self.features[1:]) + (self.out_channels,)
-    for i, (f, s) in enumerate(zip(out_features, self.strides)):
-      x = layers.ConvTranspose(f, (self.kernel_size, self.kernel_size),
-                               strides=(s, s), padding='SAME', use_bias=False,
-                               kernel_init=init,
-                               implementation=self.conv_impl)(x)
-      if i < len(out_features) - 1:
-        x = act(norm()(x))
-    return jnp.tanh(x)
+  def __call__(self, z: jnp.ndarray, labels=None, *, train: bool) -> jnp.ndarray:
+    opts = self.options
+    act = opts.activation(self.activation)
 
-
-class DCGANDiscriminator(nn.Module):
-  """Strided 5x5 convs with LeakyReLU and dropout, then Dense(1) -> logit."""
-  features: Sequence[int] = (64, 128, 256)
-  kernel_size: int = 5
-  leaky_relu_slope: float = 0.3
-  dropout: float = 0.3
-  kernel_init: str = 'glorot_uniform'
-  conv_impl: str = 'auto'
-
-  @nn.compact
-  def __call__(self, x: jnp.ndarray, train: bool) -> jnp.ndarray:
-    init = layers.kernel_init(self.kernel_init)
-    act = layers.leaky_relu(self.leaky_relu_slope)
-    for f in self.features:
-      x = layers.Conv(f, (self.kernel_size, self.kernel_size), strides=(2, 2),
-                      padding='SAME', kernel_init=init,
-                      implementation=self.conv_impl)(x)
+    def norm_act(x):
+      if self.batchnorm:
+        x = opts.batch_norm(train)(x)
       x = act(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
-    x = x.reshape(x.shape[0], -1)
-    return nn.Dense(1, kernel_init=init)(x)[:, 0]
+      return x
+
+    if self.project_shape:
+      x = nn.Dense(math.prod(self.project_shape), use_bias=not self.batchnorm,
+                   kernel_init=opts.init())(z)
+      x = norm_act(x).reshape((z.shape[0],) + tuple(self.project_shape))
+    else:
+      x = z.reshape(z.shape[0], 1, 1, z.shape[-1])
+    for i, spec in enumerate(self.blocks):
+      last = i == len(self.blocks) - 1
+      x = layers.ConvTranspose(
+          spec.features, (spec.kernel, spec.kernel),
+          strides=(spec.stride, spec.stride), padding=_transpose_padding(spec),
+          use_bias=self.output_bias if last else not self.batchnorm,
+          kernel_init=opts.init(), implementation=opts.conv_impl)(x)
+      if not last:
+        x = norm_act(x)
+    return jnp.tanh(x)
 
 
-def _generator(base_size: int, out_channels: int):
-  def build(cfg) -> DCGANGenerator:
-    return DCGANGenerator(base_size=base_size, out_channels=out_channels,
-                          leaky_relu_slope=cfg.leaky_relu_slope,
-                          kernel_init=cfg.kernel_init,
-                          bn_epsilon=cfg.bn_epsilon,
-                          bn_momentum=cfg.bn_momentum,
-                          conv_impl=cfg.conv_impl)
-  return build
+class ConvTrunk(nn.Module):
+  """A discriminator's convolutions: each block conv -> [BN] -> activation ->
+  [dropout], BN on every block but the first (DCGAN guideline: no BN on D's
+  input layer). Returns the last feature map; sows every block's output in
+  'intermediates' for feature-extraction protocols."""
+  blocks: Sequence[ConvSpec]
+  activation: str = 'leaky_relu'
+  batchnorm: bool = True
+  dropout: float = 0.0
+  use_bias: bool = True
+  options: layers.LayerOptions = layers.LayerOptions()
+
+  @nn.compact
+  def __call__(self, x: jnp.ndarray, *, train: bool) -> jnp.ndarray:
+    opts = self.options
+    act = opts.activation(self.activation)
+    for i, spec in enumerate(self.blocks):
+      with_bn = self.batchnorm and i > 0
+      x = layers.Conv(spec.features, (spec.kernel, spec.kernel),
+                      strides=(spec.stride, spec.stride),
+                      padding=_conv_padding(spec),
+                      use_bias=self.use_bias and not with_bn,
+                      kernel_init=opts.init(),
+                      implementation=opts.conv_impl)(x)
+      if with_bn:
+        x = opts.batch_norm(train)(x)
+      x = act(x)
+      if self.dropout > 0:
+        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+      self.sow('intermediates', f'block_{i}', x)
+    return x
 
 
-# Seed 000 section 2.1.1: 7x7x256 -> 28x28x1.
-generators.register('dcgan_mnist_g')(_generator(7, 1))
-# Seed 000 section 3.1.1: 8x8x256 -> 32x32x3.
-generators.register('dcgan_svhn_g')(_generator(8, 3))
+class ConvDiscriminator(nn.Module):
+  """ConvTrunk, then a logit: Flatten -> Dense(1) (Keras/TF style), or a
+  final conv to a 1x1 map (`head`, PyTorch style)."""
+  blocks: Sequence[ConvSpec]
+  head: Optional[ConvSpec] = None
+  activation: str = 'leaky_relu'
+  batchnorm: bool = True
+  dropout: float = 0.0
+  use_bias: bool = True
+  options: layers.LayerOptions = layers.LayerOptions()
+
+  @nn.compact
+  def __call__(self, x: jnp.ndarray, labels=None, *, train: bool) -> jnp.ndarray:
+    opts = self.options
+    x = ConvTrunk(self.blocks, self.activation, self.batchnorm, self.dropout,
+                  self.use_bias, opts, name='trunk')(x, train=train)
+    if self.head is not None:
+      x = layers.Conv(1, (self.head.kernel, self.head.kernel),
+                      strides=(self.head.stride, self.head.stride),
+                      padding=_conv_padding(self.head), use_bias=self.use_bias,
+                      kernel_init=opts.init(),
+                      implementation=opts.conv_impl)(x)
+      if x.shape[1:] != (1, 1, 1):
+        raise ConfigError(f'The discriminator head maps {x.shape[1:]} instead '
+                          f'of one logit: the input image size does not fit '
+                          f'this discriminator.')
+      return x.reshape(x.shape[0])
+    return nn.Dense(1, kernel_init=opts.init())(x.reshape(x.shape[0], -1))[:, 0]
+
+
+def conv_generator(cfg, blocks, project_shape=()) -> ConvGenerator:
+  """A ConvGenerator with the options of `config.model`."""
+  return ConvGenerator(tuple(blocks), tuple(project_shape), cfg.g_activation,
+                       True, cfg.g_dropout,
+                       options=layers.LayerOptions.from_config(cfg))
+
+
+def conv_trunk(cfg, blocks, use_bias=True) -> ConvTrunk:
+  """A ConvTrunk with the options of `config.model`."""
+  return ConvTrunk(tuple(blocks), 'leaky_relu', cfg.d_batchnorm, cfg.d_dropout,
+                   use_bias, layers.LayerOptions.from_config(cfg))
+
+
+def _d(cfg, blocks, head=None, use_bias=True) -> ConvDiscriminator:
+  return ConvDiscriminator(tuple(blocks), head, 'leaky_relu', cfg.d_batchnorm,
+                           cfg.d_dropout, use_bias,
+                           layers.LayerOptions.from_config(cfg))
+
+
+# --- seed 000 (Sun & Yang) sections 2.1 and 3.1: Dense -> 7x7x256 (SVHN:
+# 8x8x256), 5x5 transposed convs 128/64/C with strides 1/2/2; D: 5x5 stride-2
+# convs 64/128/256, Flatten, Dense(1). The same D for 28x28x1 and 32x32x3.
+SEED000_G_BLOCKS = lambda channels: (ConvSpec(128, 5, 1), ConvSpec(64, 5, 2),
+                                     ConvSpec(channels, 5, 2))
+
+
+@generators.register('dcgan_mnist_g')
+def _seed000_mnist_g(cfg, image_shape):
+  del image_shape  # Fixed: 28x28x1.
+  return conv_generator(cfg, SEED000_G_BLOCKS(1), (7, 7, 256))
+
+
+@generators.register('dcgan_svhn_g')
+def _seed000_svhn_g(cfg, image_shape):
+  del image_shape  # Fixed: 32x32x3.
+  return conv_generator(cfg, SEED000_G_BLOCKS(3), (8, 8, 256))
 
 
 @discriminators.register('dcgan_d')
-def _discriminator(cfg) -> DCGANDiscriminator:
-  # Seed 000 sections 2.1.2 / 3.1.2: the same net for 28x28x1 and 32x32x3.
-  return DCGANDiscriminator(leaky_relu_slope=cfg.leaky_relu_slope,
-                            dropout=cfg.d_dropout,
-                            kernel_init=cfg.kernel_init,
-                            conv_impl=cfg.conv_impl)
+def _seed000_d(cfg, image_shape):
+  del image_shape  # Any size: Flatten + Dense adapts.
+  return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2)])
 
+
+# --- seed 001: the TensorFlow DCGAN tutorial it builds on. G as seed 000's
+# (for the image's channels); D has two 5x5 stride-2 convs, 64 and 128.
+@generators.register('dcgan_tutorial_g')
+def _seed001_g(cfg, image_shape):
+  height, _, channels = image_shape
+  if height % 4:
+    raise ConfigError(f'dcgan_tutorial_g upsamples 4x from a square base; '
+                      f'image height {height} is not a multiple of 4.')
+  base = height // 4
+  return conv_generator(cfg, SEED000_G_BLOCKS(channels), (base, base, 256))
+
+
+@discriminators.register('dcgan_tutorial_d')
+def _seed001_d(cfg, image_shape):
+  del image_shape
+  return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2)])
+
+
+# --- seed 002: the PyTorch DCGAN for 28x28 (ConvTranspose2d(k, s, p) blocks
+# from z as a 1x1 map: 1 -> 4 -> 7 -> 14 -> 28; D mirrors it and ends with a
+# 4x4 conv to one logit). PyTorch layers there have no biases.
+@generators.register('dcgan_torch_g')
+def _seed002_g(cfg, image_shape):
+  _check_size('dcgan_torch_g', image_shape, 28)
+  return conv_generator(cfg, [ConvSpec(256, 4, 1, 0), ConvSpec(128, 3, 2, 1),
+                             ConvSpec(64, 4, 2, 1),
+                             ConvSpec(image_shape[-1], 4, 2, 1)])
+
+
+@discriminators.register('dcgan_torch_d')
+def _seed002_d(cfg, image_shape):
+  _check_size('dcgan_torch_d', image_shape, 28)
+  return _d(cfg, [ConvSpec(64, 4, 2, 1), ConvSpec(128, 4, 2, 1),
+                  ConvSpec(256, 3, 2, 1)], head=ConvSpec(1, 4, 1, 0),
+            use_bias=False)
+
+
+# --- seed 003: Radford et al.'s DCGAN. Project and reshape, then
+# fractionally-strided (transposed, stride 2) 5x5 convs; D: strided 5x5 convs.
+# 28x28: 7x7x128 -> 14x14x64 -> 28x28xC. 64x64 (Figure 4): 4x4x1024 -> 8x8x512
+# -> 16x16x256 -> 32x32x128 -> 64x64xC.
+@generators.register('dcgan_radford_g')
+def _seed003_g(cfg, image_shape):
+  _check_size('dcgan_radford_g', image_shape, 28)
+  return conv_generator(cfg, [ConvSpec(64, 5, 2), ConvSpec(image_shape[-1], 5, 2)],
+            (7, 7, 128))
+
+
+@discriminators.register('dcgan_radford_d')
+def _seed003_d(cfg, image_shape):
+  del image_shape
+  return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2)])
+
+
+@generators.register('dcgan_radford64_g')
+def _seed003_64_g(cfg, image_shape):
+  _check_size('dcgan_radford64_g', image_shape, 64)
+  return conv_generator(cfg, [ConvSpec(512, 5, 2), ConvSpec(256, 5, 2),
+                  ConvSpec(128, 5, 2), ConvSpec(image_shape[-1], 5, 2)],
+            (4, 4, 1024))
+
+
+@discriminators.register('dcgan_radford64_d')
+def _seed003_64_d(cfg, image_shape):
+  del image_shape
+  return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2),
+                  ConvSpec(512, 5, 2)])
+
+
+def _check_size(name: str, image_shape, size: int) -> None:
+  if tuple(image_shape[:2]) != (size, size):
+    raise ConfigError(f'{name} is built for {size}x{size} images, but the '
+                      f'dataset has {image_shape[0]}x{image_shape[1]}; choose '
+                      f'a model for this image size.')

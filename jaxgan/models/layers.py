@@ -1,5 +1,6 @@
 """Building blocks shared by the model families."""
 
+import dataclasses
 import functools
 from typing import Callable, Sequence, Tuple, Union
 
@@ -30,6 +31,60 @@ def kernel_init(name: str) -> jax.nn.initializers.Initializer:
 
 def leaky_relu(slope: float):
   return functools.partial(nn.leaky_relu, negative_slope=slope)
+
+
+ACTIVATIONS = ('relu', 'leaky_relu')
+
+# BatchNorm scale initialisers: Keras/TF/Flax start at 1; the PyTorch DCGAN
+# tutorial (seed 002) draws it from N(1, 0.02) like its other weights.
+BN_SCALE_INITS = ('ones', 'normal_1_0.02')
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerOptions:
+  """Options every model family shares, from `config.model`: how weights
+  start, which nonlinearity, how BatchNorm behaves, how convs compute."""
+  kernel_init: str = 'normal_0.02'
+  leaky_relu_slope: float = 0.2
+  bn_epsilon: float = 1e-5
+  bn_momentum: float = 0.9
+  bn_use_scale: bool = True
+  bn_use_bias: bool = True
+  bn_scale_init: str = 'ones'
+  conv_impl: str = 'auto'
+
+  @classmethod
+  def from_config(cls, cfg) -> 'LayerOptions':
+    return cls(**{f.name: cfg[f.name] for f in dataclasses.fields(cls)})
+
+  def init(self) -> jax.nn.initializers.Initializer:
+    return kernel_init(self.kernel_init)
+
+  def activation(self, name: str) -> Callable[[jnp.ndarray], jnp.ndarray]:
+    if name == 'relu':
+      return nn.relu
+    if name == 'leaky_relu':
+      return leaky_relu(self.leaky_relu_slope)
+    raise ConfigError(f'Unknown activation {name!r}; valid choices: '
+                      f'{", ".join(ACTIVATIONS)}.')
+
+  def batch_norm(self, train: bool) -> nn.BatchNorm:
+    if self.bn_scale_init not in BN_SCALE_INITS:
+      raise ConfigError(f'Unknown model.bn_scale_init={self.bn_scale_init!r}; '
+                        f'valid choices: {", ".join(BN_SCALE_INITS)}.')
+    scale_init = (nn.initializers.ones if self.bn_scale_init == 'ones' else
+                  lambda key, shape, dtype=jnp.float32: 1.0 + 0.02 *
+                  jax.random.normal(key, shape, dtype))
+    return nn.BatchNorm(use_running_average=not train, epsilon=self.bn_epsilon,
+                        momentum=self.bn_momentum, use_scale=self.bn_use_scale,
+                        use_bias=self.bn_use_bias, scale_init=scale_init)
+
+
+def torch_transpose_padding(kernel_size: int, padding: int):
+  """lax pads of the dilated conv equal to PyTorch's ConvTranspose2d(padding=p):
+  output (i - 1) * s - 2p + k."""
+  pad = kernel_size - 1 - padding
+  return ((pad, pad), (pad, pad))
 
 
 # How convolutions are computed (config.model.conv_impl):

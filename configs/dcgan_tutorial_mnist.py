@@ -1,0 +1,54 @@
+"""Seed 001 (Vijaya Lakshmi & Ganaraju): the TensorFlow DCGAN tutorial on
+MNIST, trained by the DCGAN-paper guidelines the seed lists (its sections IV
+and V).
+
+G: Dense seed -> 7x7x256 -> Conv2DTranspose 128 (stride 1) -> 64 (stride 2)
+-> 1 (stride 2) -> 28x28x1, tanh. D: a CNN classifier, Conv 64 and 128 (5x5,
+stride 2), Flatten, Dense(1) logit ("positive values for real images").
+
+  python -m jaxgan.main --config=configs/dcgan_tutorial_mnist.py --workdir=runs/dcgan_tutorial
+"""
+
+from configs import default
+
+
+def get_config():
+  config = default.get_config()
+  config.data.name = 'mnist'  # [seed]
+  config.data.batch_size = 128  # [seed] "mini-batch size of 128".
+
+  config.model.generator = 'dcgan_tutorial_g'  # [seed] the tutorial's G.
+  config.model.discriminator = 'dcgan_tutorial_d'  # [seed] the tutorial's D.
+  config.model.noise_dim = 100  # [seed] the tutorial's 100-d seed.
+  config.model.noise_distribution = 'normal'  # [seed] tf.random.normal.
+  # [seed] guidelines: "ReLU in generator for all layers except the output,
+  # which uses Tanh"; "LeakyReLU in the discriminator", slope 0.2.
+  config.model.g_activation = 'relu'
+  config.model.leaky_relu_slope = 0.2
+  # [seed] "batchnorm in both the generator and the discriminator", except
+  # "the generator output layer and the discriminator input layer".
+  config.model.d_batchnorm = True
+  # [seed] "initialized from a zero-centered Normal distribution with
+  # standard deviation 0.02".
+  config.model.kernel_init = 'normal_0.02'
+  # [seed] the tutorial's Dropout(0.3) after each D conv.
+  config.model.d_dropout = 0.3
+  # [unstated] Keras BatchNormalization defaults, as in the tutorial.
+  config.model.bn_epsilon = 1e-3
+  config.model.bn_momentum = 0.99
+
+  # [seed] cross-entropy on D's logit; G's loss is cross-entropy against
+  # "real" labels (non-saturating).
+  config.loss.name = 'non_saturating'
+
+  # [seed] "Adam ... learning rate 0.0002 ... beta1 0.5".
+  config.optimizer.g_learning_rate = 2e-4
+  config.optimizer.d_learning_rate = 2e-4
+  config.optimizer.b1 = 0.5
+  config.optimizer.b2 = 0.999  # [unstated] Adam's default.
+
+  config.train.num_epochs = 50  # [unstated] the tutorial's EPOCHS = 50.
+  config.train.log_every = 50
+  config.train.sample_every = 2340  # Every 5 epochs (468 steps/epoch).
+  config.train.checkpoint_every = 2340
+  return config

@@ -1,0 +1,24 @@
+"""Seed 000, section 4.1: WGAN with gradient penalty on MNIST (Sun & Yang).
+
+"All the structures and the hyper-parameters are exactly the same as DCGAN"
+(configs/dcgan_mnist.py); only the loss changes: the critic maximises
+E[C(x)] - E[C(G(z))] minus a gradient penalty on random interpolates, and G
+maximises E[C(G(z))].
+
+  python -m jaxgan.main --config=configs/wgan_gp_mnist.py --workdir=runs/wgan_gp_mnist
+"""
+
+from configs import dcgan_mnist
+
+
+def get_config():
+  config = dcgan_mnist.get_config()
+  config.loss.name = 'wgan_gp'  # [seed] WGAN with gradient penalty.
+  # [unstated] Gulrajani et al.'s lambda = 10.
+  config.loss.gp_weight = 10.0
+  # [seed] "exactly the same as DCGAN": one critic update per G update
+  # (Gulrajani et al. use 5; --config.train.d_steps_per_g_step=5 for theirs).
+  config.train.d_steps_per_g_step = 1
+  # The seed compares DCGAN and WGAN over 50 epochs (its Figure 7).
+  config.train.num_epochs = 50
+  return config

@@ -1,0 +1,17 @@
+"""Seed 000, section 4.2: WGAN with gradient penalty on SVHN (Sun & Yang).
+
+The SVHN DCGAN of configs/dcgan_svhn.py (200 epochs) with the WGAN-GP loss of
+configs/wgan_gp_mnist.py.
+
+  python -m jaxgan.main --config=configs/wgan_gp_svhn.py --workdir=runs/wgan_gp_svhn
+"""
+
+from configs import dcgan_svhn
+
+
+def get_config():
+  config = dcgan_svhn.get_config()
+  config.loss.name = 'wgan_gp'  # [seed] WGAN with gradient penalty.
+  config.loss.gp_weight = 10.0  # [unstated] Gulrajani et al.'s lambda.
+  config.train.d_steps_per_g_step = 1  # [seed] hyper-parameters as DCGAN.
+  return config

@@ -1,0 +1,106 @@
+"""Convolutional GAN of seed 004 (Kapoor & Orozco), with or without pooling.
+
+Not the DCGAN: a few small convolutions "capped with a fully connected
+linear layer" (its Figure 1b/1c), with Table 1's 2 layers of 5 output
+channels and, in the pooling variant, 2x2 max pooling with stride 1x1 between
+the convolutions. Filter size and stride are its tuned hyperparameters
+(`model.conv_gan`); it found stride 1 and small filters best.
+
+  conv_gan_g: z (reshaped to a sqrt(noise_dim)^2 x 1 map) -> transposed convs
+              -> flatten -> Dense(H*W*C) -> tanh -> image
+  conv_gan_d: image -> convs (+ dropout) -> flatten -> Dense(1) logit
+"""
+
+import math
+from typing import Tuple
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from jaxgan.errors import ConfigError
+from jaxgan.models import layers
+from jaxgan.models.registry import discriminators, generators
+
+
+class _ConvStack(nn.Module):
+  """`num_layers` convs (transposed for G) with activation, dropout, and max
+  pooling between consecutive convs when `pool` is set."""
+  features: int
+  kernel: int
+  stride: int
+  num_layers: int
+  transpose: bool
+  activation: str
+  dropout: float
+  pool: Tuple[int, int]  # (window, stride); (0, 0) = no pooling.
+  options: layers.LayerOptions
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    opts = self.options
+    conv = layers.ConvTranspose if self.transpose else layers.Conv
+    act = opts.activation(self.activation)
+    for i in range(self.num_layers):
+      if i > 0 and self.pool[0]:
+        window, stride = self.pool
+        x = nn.max_pool(x, (window, window), (stride, stride), padding='SAME')
+      x = conv(self.features, (self.kernel, self.kernel),
+               strides=(self.stride, self.stride), padding='SAME',
+               kernel_init=opts.init(), implementation=opts.conv_impl)(x)
+      x = act(x)
+      if self.dropout > 0:
+        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+    return x
+
+
+class ConvGANGenerator(nn.Module):
+  image_shape: Tuple[int, int, int]
+  stack: _ConvStack
+
+  @nn.compact
+  def __call__(self, z, labels=None, *, train: bool):
+    side = math.isqrt(z.shape[-1])
+    x = self.stack(z.reshape(z.shape[0], side, side, 1), train=train)
+    x = nn.Dense(math.prod(self.image_shape),
+                 kernel_init=self.stack.options.init())(x.reshape(z.shape[0], -1))
+    return jnp.tanh(x).reshape((z.shape[0],) + tuple(self.image_shape))
+
+
+class ConvGANDiscriminator(nn.Module):
+  stack: _ConvStack
+
+  @nn.compact
+  def __call__(self, x, labels=None, *, train: bool):
+    x = self.stack(x, train=train).reshape(x.shape[0], -1)
+    return nn.Dense(1, kernel_init=self.stack.options.init())(x)[:, 0]
+
+
+def _stack(cfg, transpose: bool) -> _ConvStack:
+  c = cfg.conv_gan
+  for field in ('features', 'kernel_size', 'stride', 'num_layers'):
+    if not isinstance(c[field], int) or c[field] < 1:
+      raise ConfigError(f'model.conv_gan.{field}={c[field]!r} is invalid: '
+                        f'expected an integer >= 1.')
+  pool = (c.pool_size, c.pool_stride) if c.pooling else (0, 0)
+  if c.pooling and (c.pool_size < 1 or c.pool_stride < 1):
+    raise ConfigError(f'model.conv_gan.pool_size={c.pool_size} / pool_stride='
+                      f'{c.pool_stride} are invalid: expected integers >= 1.')
+  return _ConvStack(c.features, c.kernel_size, c.stride, c.num_layers,
+                    transpose, cfg.g_activation if transpose else 'leaky_relu',
+                    cfg.g_dropout if transpose else cfg.d_dropout, pool,
+                    layers.LayerOptions.from_config(cfg))
+
+
+@generators.register('conv_gan_g')
+def _conv_gan_g(cfg, image_shape):
+  if math.isqrt(cfg.noise_dim) ** 2 != cfg.noise_dim:
+    raise ConfigError(
+        f'model.noise_dim={cfg.noise_dim} is invalid for conv_gan_g, which '
+        f'reshapes z to a square map: use a square number, e.g. 100 (10x10).')
+  return ConvGANGenerator(image_shape, _stack(cfg, transpose=True))
+
+
+@discriminators.register('conv_gan_d')
+def _conv_gan_d(cfg, image_shape):
+  del image_shape
+  return ConvGANDiscriminator(_stack(cfg, transpose=False))

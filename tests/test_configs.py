@@ -1,0 +1,54 @@
+"""Every experiment config in configs/ builds and trains 2 steps end to end
+on tiny mock data (tfds.testing.mock_data), so a new config is tested by
+adding the file."""
+
+import glob
+import importlib
+import os
+
+import chex
+import pytest
+import tensorflow_datasets as tfds
+
+from jaxgan import train
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG_NAMES = sorted(
+    os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, 'configs', '*.py'))
+    if os.path.basename(p) not in ('__init__.py', 'default.py'))
+
+
+def test_the_issue_list_of_configs_is_here():
+  assert set(CONFIG_NAMES) >= {
+      'dcgan_mnist', 'dcgan_svhn', 'wgan_gp_mnist', 'wgan_gp_svhn',
+      'dcgan_tutorial_mnist', 'dcgan_saturating_mnist',
+      'dcgan_nonsaturating_mnist', 'dcgan_radford_mnist', 'mlp_gan_mnist',
+      'conv_gan_mnist', 'conv_pool_gan_mnist', 'lstm_gan_mnist',
+      'cdcgan_mnist', 'wgan_clip_mnist'}
+
+
+def shrink(config, data_dir):
+  """The config's models, loss and optimizer on 16 mock examples, 2 steps."""
+  config.data.source = 'tfds'
+  config.data.data_dir = data_dir
+  config.data.allow_download = False
+  config.data.batch_size = 8
+  config.train.num_steps = 2
+  config.train.steps_per_call = 1
+  config.train.log_every = 1
+  config.train.sample_every = 2
+  config.train.checkpoint_every = 2
+  config.train.num_sample_images = 4
+  return config
+
+
+@pytest.mark.parametrize('name', CONFIG_NAMES)
+def test_config_trains_two_steps(name, tmp_path):
+  config = importlib.import_module(f'configs.{name}').get_config()
+  shrink(config, str(tmp_path / 'tfds'))
+  with tfds.testing.mock_data(num_examples=16):
+    state = train.train_and_evaluate(config, str(tmp_path / 'run'))
+  assert int(state.step) == 2
+  chex.assert_tree_all_finite(state.g_params)
+  assert os.listdir(tmp_path / 'run' / 'checkpoints') == ['2']
+  assert os.path.exists(tmp_path / 'run' / 'samples' / 'final.png')
