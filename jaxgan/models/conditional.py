@@ -71,13 +71,9 @@ def _num_classes(cfg) -> int:
 
 @generators.register('cdcgan_g')
 def _conditional_g(cfg, image_shape):
-  height, _, channels = image_shape
-  if height % 4:
-    raise ConfigError(f'cdcgan_g upsamples 4x from a square base; image '
-                      f'height {height} is not a multiple of 4.')
-  base = height // 4
+  base = dcgan.quarter_size('cdcgan_g', image_shape)
   backbone = dcgan.conv_generator(
-      cfg, [dcgan.ConvSpec(64, 5, 2), dcgan.ConvSpec(channels, 5, 2)],
+      cfg, [dcgan.ConvSpec(64, 5, 2), dcgan.ConvSpec(image_shape[-1], 5, 2)],
       (base, base, 128))
   return ConditionalGenerator(backbone, _num_classes(cfg),
                               cfg.conditional.embed_dim)

@@ -203,16 +203,15 @@ def _seed000_d(cfg, image_shape):
 # (for the image's channels); D has two 5x5 stride-2 convs, 64 and 128.
 @generators.register('dcgan_tutorial_g')
 def _seed001_g(cfg, image_shape):
-  height, _, channels = image_shape
-  if height % 4:
-    raise ConfigError(f'dcgan_tutorial_g upsamples 4x from a square base; '
-                      f'image height {height} is not a multiple of 4.')
-  base = height // 4
-  return conv_generator(cfg, SEED000_G_BLOCKS(channels), (base, base, 256))
+  base = quarter_size('dcgan_tutorial_g', image_shape)
+  return conv_generator(cfg, SEED000_G_BLOCKS(image_shape[-1]),
+                        (base, base, 256))
 
 
+# The tutorial's D is also Radford et al.'s 28x28 one (seed 003, below).
 @discriminators.register('dcgan_tutorial_d')
-def _seed001_d(cfg, image_shape):
+@discriminators.register('dcgan_radford_d')
+def _two_conv_d(cfg, image_shape):
   del image_shape
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2)])
 
@@ -243,22 +242,16 @@ def _seed002_d(cfg, image_shape):
 @generators.register('dcgan_radford_g')
 def _seed003_g(cfg, image_shape):
   _check_size('dcgan_radford_g', image_shape, 28)
-  return conv_generator(cfg, [ConvSpec(64, 5, 2), ConvSpec(image_shape[-1], 5, 2)],
-            (7, 7, 128))
-
-
-@discriminators.register('dcgan_radford_d')
-def _seed003_d(cfg, image_shape):
-  del image_shape
-  return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2)])
+  return conv_generator(cfg, [ConvSpec(64, 5, 2),
+                              ConvSpec(image_shape[-1], 5, 2)], (7, 7, 128))
 
 
 @generators.register('dcgan_radford64_g')
 def _seed003_64_g(cfg, image_shape):
   _check_size('dcgan_radford64_g', image_shape, 64)
   return conv_generator(cfg, [ConvSpec(512, 5, 2), ConvSpec(256, 5, 2),
-                  ConvSpec(128, 5, 2), ConvSpec(image_shape[-1], 5, 2)],
-            (4, 4, 1024))
+                              ConvSpec(128, 5, 2),
+                              ConvSpec(image_shape[-1], 5, 2)], (4, 4, 1024))
 
 
 @discriminators.register('dcgan_radford64_d')
@@ -266,6 +259,16 @@ def _seed003_64_d(cfg, image_shape):
   del image_shape
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2),
                   ConvSpec(512, 5, 2)])
+
+
+def quarter_size(name: str, image_shape) -> int:
+  """Side of the square map that two stride-2 upsamplings grow to the image."""
+  height = image_shape[0]
+  if height % 4 or image_shape[0] != image_shape[1]:
+    raise ConfigError(f'{name} upsamples 4x from a square base; images of '
+                      f'{image_shape[0]}x{image_shape[1]} are not square with '
+                      f'a side that is a multiple of 4.')
+  return height // 4
 
 
 def _check_size(name: str, image_shape, size: int) -> None:
