@@ -34,3 +34,11 @@ def test_useful_flops_count_the_native_convolutions():
   flops = bench.useful_flops_per_step(config, batch_size=2)
   # Seed 000's DCGAN: about 0.79 GFLOP per image per train step.
   assert 0.5e9 < flops / 2 < 1.1e9
+
+
+def test_references_are_only_compared_on_the_config_they_implement():
+  assert bench.differences_from_reference(tiny_dcgan_config()) == []
+  from configs import wgan_gp_mnist, mlp_gan_mnist  # pylint: disable=g-import-not-at-top
+  assert 'loss.name' in bench.differences_from_reference(wgan_gp_mnist.get_config())
+  assert 'model.generator' in bench.differences_from_reference(
+      mlp_gan_mnist.get_config())
