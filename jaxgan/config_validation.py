@@ -11,7 +11,7 @@ import ml_collections
 
 from jaxgan import data, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
-from jaxgan.models import layers
+from jaxgan.models import conditional, layers
 from jaxgan.state import generator_output_shape
 
 # Fields whose value may change when a run resumes: they change how long the
@@ -73,6 +73,15 @@ def _bool(config, path):
   return value
 
 
+def _layer_sizes(config, path):
+  value = _get(config, path)
+  if (not isinstance(value, (tuple, list)) or
+      not all(_is_int(size) and size > 0 for size in value)):
+    raise ConfigError(f'{path}={value!r} is invalid: expected a tuple of '
+                      f'positive layer sizes, e.g. (256, 512).')
+  return value
+
+
 def _choice(config, path, choices):
   value = _get(config, path)
   if value not in choices:
@@ -118,6 +127,17 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _bool(config, 'model.bn_use_scale')
   _bool(config, 'model.bn_use_bias')
   _choice(config, 'model.bn_scale_init', layers.BN_SCALE_INITS)
+  for net in ('g', 'd'):
+    _layer_sizes(config, f'model.mlp.{net}_hidden')
+  for field in ('num_layers', 'features', 'kernel_size', 'stride', 'pool_size',
+                'pool_stride'):
+    _int(config, f'model.conv_gan.{field}', 1)
+  _bool(config, 'model.conv_gan.pooling')
+  _int(config, 'model.lstm.num_layers', 1)
+  _int(config, 'model.lstm.units', 1)
+  _int(config, 'model.conditional.embed_dim', 1)
+  _choice(config, 'model.conditional.d_conditioning',
+          conditional.CONDITIONINGS)
 
   _choice(config, 'loss.name', losses.losses.names())
   _real(config, 'loss.gp_weight', 0.0)

@@ -55,6 +55,14 @@ BAD_VALUES = [
     ('model.d_dropout', 1.0, 'model.d_dropout=1.0'),
     ('model.bn_epsilon', 0.0, 'model.bn_epsilon=0.0'),
     ('model.bn_momentum', 1.5, 'model.bn_momentum=1.5'),
+    ('model.mlp.g_hidden', (256, 0), 'model.mlp.g_hidden=(256, 0)'),
+    ('model.mlp.d_hidden', 512, 'model.mlp.d_hidden=512'),
+    ('model.conv_gan.features', 0, 'model.conv_gan.features=0'),
+    ('model.conv_gan.pool_stride', 0, 'model.conv_gan.pool_stride=0'),
+    ('model.conv_gan.pooling', 1, 'model.conv_gan.pooling=1'),
+    ('model.lstm.units', -3, 'model.lstm.units=-3'),
+    ('model.conditional.embed_dim', 0, 'model.conditional.embed_dim=0'),
+    ('model.conditional.d_conditioning', 'film', 'valid choices: concat, projection'),
     ('loss.name', 'wgan-gp', 'valid choices: hinge, least_squares, non_saturating,'),
     ('optimizer.g_learning_rate', 0.0, 'optimizer.g_learning_rate=0.0'),
     ('optimizer.d_learning_rate', -1e-4, 'optimizer.d_learning_rate=-0.0001'),
@@ -78,7 +86,9 @@ BAD_VALUES = [
 def test_bad_value_names_field_and_value(field, value, expected):
   config = tiny_dcgan_config()
   section, _, name = field.rpartition('.')
-  target = config[section] if section else config
+  target = config
+  for part in section.split('.') if section else ():
+    target = target[part]
   with target.ignore_type():
     target[name] = value
   with pytest.raises(ConfigError) as error:

@@ -256,7 +256,7 @@ def test_unknown_conditioning_lists_choices():
   config = experiment_config('cdcgan_mnist')
   config.model.conditional.d_conditioning = 'film'
   with pytest.raises(ConfigError, match=r"d_conditioning='film'.*concat"):
-    build(config)
+    config_validation.validate(config)
 
 
 @pytest.mark.parametrize('generator,discriminator,num_classes,expected', [

@@ -82,11 +82,6 @@ def _conditional_g(cfg, image_shape):
 @discriminators.register('cdcgan_d')
 def _conditional_d(cfg, image_shape):
   del image_shape
-  if cfg.conditional.d_conditioning not in CONDITIONINGS:
-    raise ConfigError(
-        f'Unknown model.conditional.d_conditioning='
-        f'{cfg.conditional.d_conditioning!r}; valid choices: '
-        f'{", ".join(CONDITIONINGS)}.')
   trunk = dcgan.conv_trunk(cfg, [dcgan.ConvSpec(64, 5, 2),
                                  dcgan.ConvSpec(128, 5, 2)])
   return ConditionalDiscriminator(trunk, _num_classes(cfg),

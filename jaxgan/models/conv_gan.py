@@ -77,14 +77,7 @@ class ConvGANDiscriminator(nn.Module):
 
 def _stack(cfg, transpose: bool) -> _ConvStack:
   c = cfg.conv_gan
-  for field in ('features', 'kernel_size', 'stride', 'num_layers'):
-    if not isinstance(c[field], int) or c[field] < 1:
-      raise ConfigError(f'model.conv_gan.{field}={c[field]!r} is invalid: '
-                        f'expected an integer >= 1.')
   pool = (c.pool_size, c.pool_stride) if c.pooling else (0, 0)
-  if c.pooling and (c.pool_size < 1 or c.pool_stride < 1):
-    raise ConfigError(f'model.conv_gan.pool_size={c.pool_size} / pool_stride='
-                      f'{c.pool_stride} are invalid: expected integers >= 1.')
   return _ConvStack(c.features, c.kernel_size, c.stride, c.num_layers,
                     transpose, cfg.g_activation if transpose else 'leaky_relu',
                     cfg.g_dropout if transpose else cfg.d_dropout, pool,

@@ -126,25 +126,20 @@ class ConvTrunk(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-  """ConvTrunk, then a logit: Flatten -> Dense(1) (Keras/TF style), or a
+  """A ConvTrunk, then a logit: Flatten -> Dense(1) (Keras/TF style), or a
   final conv to a 1x1 map (`head`, PyTorch style)."""
-  blocks: Sequence[ConvSpec]
+  trunk: ConvTrunk
   head: Optional[ConvSpec] = None
-  activation: str = 'leaky_relu'
-  batchnorm: bool = True
-  dropout: float = 0.0
-  use_bias: bool = True
-  options: layers.LayerOptions = layers.LayerOptions()
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, labels=None, *, train: bool) -> jnp.ndarray:
-    opts = self.options
-    x = ConvTrunk(self.blocks, self.activation, self.batchnorm, self.dropout,
-                  self.use_bias, opts, name='trunk')(x, train=train)
+    opts = self.trunk.options
+    x = self.trunk(x, train=train)
     if self.head is not None:
       x = layers.Conv(1, (self.head.kernel, self.head.kernel),
                       strides=(self.head.stride, self.head.stride),
-                      padding=_conv_padding(self.head), use_bias=self.use_bias,
+                      padding=_conv_padding(self.head),
+                      use_bias=self.trunk.use_bias,
                       kernel_init=opts.init(),
                       implementation=opts.conv_impl)(x)
       if x.shape[1:] != (1, 1, 1):
@@ -169,9 +164,7 @@ def conv_trunk(cfg, blocks, use_bias=True) -> ConvTrunk:
 
 
 def _d(cfg, blocks, head=None, use_bias=True) -> ConvDiscriminator:
-  return ConvDiscriminator(tuple(blocks), head, 'leaky_relu', cfg.d_batchnorm,
-                           cfg.d_dropout, use_bias,
-                           layers.LayerOptions.from_config(cfg))
+  return ConvDiscriminator(conv_trunk(cfg, blocks, use_bias), head)
 
 
 # --- seed 000 (Sun & Yang) sections 2.1 and 3.1: Dense -> 7x7x256 (SVHN:

@@ -14,7 +14,6 @@ from typing import Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan.errors import ConfigError
 from jaxgan.models import layers
 from jaxgan.models.registry import discriminators, generators
 
@@ -59,10 +58,6 @@ class LSTMDiscriminator(nn.Module):
 
 
 def _stack(cfg, dropout: float) -> _LSTMStack:
-  for field in ('units', 'num_layers'):
-    if not isinstance(cfg.lstm[field], int) or cfg.lstm[field] < 1:
-      raise ConfigError(f'model.lstm.{field}={cfg.lstm[field]!r} is invalid: '
-                        f'expected an integer >= 1.')
   return _LSTMStack(cfg.lstm.units, cfg.lstm.num_layers, dropout)
 
 

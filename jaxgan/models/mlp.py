@@ -12,7 +12,6 @@ from typing import Sequence, Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan.errors import ConfigError
 from jaxgan.models import layers
 from jaxgan.models.registry import discriminators, generators
 
@@ -55,23 +54,14 @@ class MLPDiscriminator(nn.Module):
     return nn.Dense(1, kernel_init=self.options.init())(x)[:, 0]
 
 
-def _hidden(cfg, field: str) -> Tuple[int, ...]:
-  sizes = cfg.mlp[field]
-  if (not isinstance(sizes, (tuple, list)) or
-      not all(isinstance(s, int) and s > 0 for s in sizes)):
-    raise ConfigError(f'model.mlp.{field}={sizes!r} is invalid: expected a '
-                      f'tuple of positive layer sizes, e.g. (256, 512).')
-  return tuple(sizes)
-
-
 @generators.register('mlp_g')
 def _mlp_g(cfg, image_shape):
-  return MLPGenerator(image_shape, _hidden(cfg, 'g_hidden'), cfg.g_activation,
+  return MLPGenerator(image_shape, tuple(cfg.mlp.g_hidden), cfg.g_activation,
                       cfg.g_dropout, layers.LayerOptions.from_config(cfg))
 
 
 @discriminators.register('mlp_d')
 def _mlp_d(cfg, image_shape):
   del image_shape
-  return MLPDiscriminator(_hidden(cfg, 'd_hidden'), 'leaky_relu',
+  return MLPDiscriminator(tuple(cfg.mlp.d_hidden), 'leaky_relu',
                           cfg.d_dropout, layers.LayerOptions.from_config(cfg))
