@@ -148,5 +148,32 @@ def get_config() -> ml_collections.ConfigDict:
   config.train.max_checkpoints_to_keep = 3
   # Images in the fixed-noise sample grid (a square number fills the grid).
   config.train.num_sample_images = 64
+  # Measure sample quality (the `eval` fields below) every this many steps
+  # and at the end, and keep the best checkpoint; 0 = off. The first
+  # evaluation trains the dataset's evaluator classifier unless it is cached.
+  config.train.eval_every = 0
+
+  config.eval = ml_collections.ConfigDict()
+  # Generated and real images per evaluation during training (jaxgan.evaluate
+  # takes --num_samples, default 10000). Fewer samples bias the Frechet
+  # distances upwards; compare runs at one count.
+  config.eval.num_samples = 2000
+  # The metric that picks workdir/best_checkpoint: frechet_distance_logits |
+  # frechet_distance_features | classifier_score | kid_features | precision |
+  # recall | density | coverage | mode_kl | modes_covered.
+  config.eval.best_metric = 'frechet_distance_features'
+  # Where trained evaluators are cached; '' = $JAXGAN_CACHE_DIR, else
+  # ~/.cache/jaxgan/evaluators.
+  config.eval.evaluator_dir = ''
+  # Share of each class held out as the real reference set where the
+  # dataset has no test split (the bundled MNIST subset).
+  config.eval.holdout_fraction = 0.2
+  # How the evaluator classifier trains (a change trains a new one).
+  config.eval.evaluator = ml_collections.ConfigDict()
+  config.eval.evaluator.num_steps = 2000
+  config.eval.evaluator.batch_size = 128
+  config.eval.evaluator.learning_rate = 1e-3
+  config.eval.evaluator.dropout = 0.3
+  config.eval.evaluator.seed = 0
 
   return config

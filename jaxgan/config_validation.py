@@ -11,6 +11,7 @@ import ml_collections
 
 from jaxgan import data, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
+from jaxgan.evaluation import metrics
 from jaxgan.models import conditional, layers
 from jaxgan.state import generator_output_shape
 
@@ -23,7 +24,11 @@ RESUMABLE_CHANGES = frozenset({
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
     'data.data_dir', 'data.allow_download', 'model.conv_impl',
+    'train.eval_every',
 })
+# Evaluation settings never change what trains, so a resumed run may change
+# them all.
+RESUMABLE_PREFIXES = ('eval.',)
 
 
 def _get(config, path):
@@ -166,8 +171,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
         f'reduce the ratio: at most one of them may exceed 1.')
   _real(config, 'train.g_ema_decay', 0.0, 1.0)
   steps_per_call = _int(config, 'train.steps_per_call', 1)
-  for field in ('log_every', 'sample_every', 'checkpoint_every'):
-    every = _int(config, f'train.{field}', 1)
+  for field, minimum in (('log_every', 1), ('sample_every', 1),
+                         ('checkpoint_every', 1), ('eval_every', 0)):
+    every = _int(config, f'train.{field}', minimum)
     if every % steps_per_call:
       raise ConfigError(
           f'train.{field}={every} is not a multiple of '
@@ -176,6 +182,24 @@ def validate(config: ml_collections.ConfigDict) -> None:
           f'at multiples of it.')
   _int(config, 'train.max_checkpoints_to_keep', 1)
   _int(config, 'train.num_sample_images', 1)
+  eval_every = config.train.eval_every
+  if eval_every and not data.DATASETS[config.data.name].num_classes:
+    raise ConfigError(
+        f'train.eval_every={eval_every}, but data.name={config.data.name!r} '
+        f'has no class labels to train the evaluator classifier on; set '
+        f'train.eval_every=0.')
+
+  _int(config, 'eval.num_samples', 2)
+  _choice(config, 'eval.best_metric', metrics.HIGHER_IS_BETTER)
+  if not isinstance(_get(config, 'eval.evaluator_dir'), str):
+    raise ConfigError(f'eval.evaluator_dir={config.eval.evaluator_dir!r} is '
+                      f'invalid: expected a path string.')
+  _real(config, 'eval.holdout_fraction', 0.0, 1.0, low_open=True)
+  _int(config, 'eval.evaluator.num_steps', 1)
+  _int(config, 'eval.evaluator.batch_size', 1)
+  _real(config, 'eval.evaluator.learning_rate', 0.0, low_open=True)
+  _real(config, 'eval.evaluator.dropout', 0.0, 1.0)
+  _int(config, 'eval.evaluator.seed', 0)
 
 
 def check_models(config: ml_collections.ConfigDict, g_model, d_model,
@@ -237,7 +261,7 @@ def resume_differences(saved: dict, current: ml_collections.ConfigDict):
   saved_flat, current_flat = flatten(saved), flatten(current.to_dict())
   diffs = []
   for field in sorted(set(saved_flat) | set(current_flat)):
-    if field in RESUMABLE_CHANGES:
+    if field in RESUMABLE_CHANGES or field.startswith(RESUMABLE_PREFIXES):
       continue
     # JSON stores tuples as lists: compare sequences by their items.
     old = _as_list(saved_flat.get(field, '<absent>'))

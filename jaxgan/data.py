@@ -260,6 +260,10 @@ def _load_npz(name: str, spec: DatasetSpec, split: str, path: str) -> Dataset:
                       'folder holding train.npz / test.npz.')
   if os.path.isdir(path):
     path = os.path.join(path, f'{split}.npz')
+  elif split != 'train':
+    raise DatasetNotFoundError(
+        f'data.data_dir={path!r} is one .npz file, taken as the train split; '
+        f'for a {split} split use a folder holding train.npz and {split}.npz.')
   if not os.path.isfile(path):
     raise DatasetNotFoundError(
         f'No .npz data at {path!r} (data.data_dir): expected a .npz file with '

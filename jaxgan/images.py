@@ -7,15 +7,24 @@ import numpy as np
 from PIL import Image
 
 
+def to_uint8(images: np.ndarray) -> np.ndarray:
+  """[-1, 1] floats -> uint8 0..255, rounded; uint8 input is returned as is."""
+  images = np.asarray(images)
+  if images.dtype == np.uint8:
+    return images
+  return np.clip(np.round((images.astype(np.float32) + 1.0) * 127.5), 0,
+                 255).astype(np.uint8)
+
+
 def make_grid(images: np.ndarray, padding: int = 2) -> np.ndarray:
-  """(N, H, W, C) in [-1, 1] -> uint8 (rows*(H+p)+p, cols*(W+p)+p, C)."""
-  images = np.asarray(images, np.float32)
-  n, h, w, c = images.shape
+  """(N, H, W, C) in [-1, 1] (or uint8) -> uint8 (rows*(H+p)+p,
+  cols*(W+p)+p, C)."""
+  pixels = to_uint8(images)
+  n, h, w, c = pixels.shape
   cols = math.ceil(math.sqrt(n))
   rows = math.ceil(n / cols)
   grid = np.zeros((rows * (h + padding) + padding,
                    cols * (w + padding) + padding, c), np.uint8)
-  pixels = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
   for i in range(n):
     r, col = divmod(i, cols)
     y, x = padding + r * (h + padding), padding + col * (w + padding)

@@ -6,7 +6,6 @@ Rerunning with the same --workdir resumes from its latest checkpoint.
 """
 
 import glob
-import logging as std_logging
 import os
 import sys
 
@@ -18,7 +17,7 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
-from jaxgan import interrupts, train
+from jaxgan import cli, config_validation, interrupts
 from jaxgan.errors import ConfigError
 
 _WORKDIR = flags.DEFINE_string(
@@ -29,24 +28,15 @@ _CONFIG = config_flags.DEFINE_config_file(
     lock_config=True)
 
 
-class _OnlyWarningsFromLibraries(std_logging.Filter):
-  """Orbax and TensorFlow log every save at INFO; keep their warnings only."""
-  NOISY = ('/orbax/', '/tensorflow', '/clu/', '/etils/', '/jax/_src/')
-
-  def filter(self, record):
-    return record.levelno >= std_logging.WARNING or not any(
-        part in record.pathname for part in self.NOISY)
-
-
 def main(argv):
-  logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
+  cli.quiet_libraries()
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
   logging.info('JAX %s: process %d of %d, %d local / %d global devices (%s).',
                jax.__version__, jax.process_index(), jax.process_count(),
                jax.local_device_count(), jax.device_count(),
                jax.devices()[0].platform)
-  try:
+  with cli.user_errors_exit():
     try:
       config = _CONFIG.value
       'seed' in config  # pylint: disable=pointless-statement
@@ -58,17 +48,18 @@ def main(argv):
           f'here: '
           f'{", ".join(configs) or "none (run from the repository root)"}.'
       ) from e
-    train.train_and_evaluate(config, _WORKDIR.value)
-  except ConfigError as e:
-    logging.error('%s', e)
-    print(f'jaxgan: error: {e}', file=sys.stderr)
-    sys.exit(2)
-  except interrupts.Interrupted as e:
-    sys.exit(e.exit_code)
-  except KeyboardInterrupt:
-    print('jaxgan: interrupted; the workdir keeps the latest checkpoint.',
-          file=sys.stderr)
-    sys.exit(130)
+    # Bad config values fail here, before TensorFlow (imported by the loop's
+    # data and metric-writer libraries) takes seconds to load.
+    config_validation.validate(config)
+    from jaxgan import train  # pylint: disable=g-import-not-at-top
+    try:
+      train.train_and_evaluate(config, _WORKDIR.value)
+    except interrupts.Interrupted as e:
+      sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+      print('jaxgan: interrupted; the workdir keeps the latest checkpoint.',
+            file=sys.stderr)
+      sys.exit(130)
 
 
 def parse_flags(argv):

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import time
+from typing import NamedTuple
 
 from absl import logging
 from clu import metric_writers
@@ -14,6 +15,7 @@ import numpy as np
 
 from jaxgan import checkpoints, config_validation, data, images, interrupts, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
+from jaxgan.evaluation import periodic
 from jaxgan.state import GANState, create_state
 
 
@@ -121,6 +123,19 @@ def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
   return state, train_step
 
 
+class RunKeys(NamedTuple):
+  """All of a run's randomness, split from its seed: parameter init, the
+  train steps' noise, the data order, and the fixed sample-grid noise."""
+  init: jax.Array
+  loop: jax.Array
+  data: jax.Array
+  sample: jax.Array
+
+
+def run_keys(seed: int) -> RunKeys:
+  return RunKeys(*jax.random.split(jax.random.key(seed), 4))
+
+
 def sample_inputs(config: ml_collections.ConfigDict, key: jax.Array,
                   num: int):
   """Fixed noise for sample grids, and for conditional models labels: image
@@ -157,13 +172,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                                 'labels': dataset.labels})
 
   # ------------------------------------------------------- state & restore
-  root_key = jax.random.key(config.seed)
-  init_key, loop_key, data_key, sample_key = jax.random.split(root_key, 4)
+  init_key, loop_key, data_key, sample_key = run_keys(config.seed)
   state, train_step = initial_state_and_step(config, g_model, d_model,
                                              spec.image_shape, init_key)
   manager = checkpoints.make_manager(workdir,
                                      config.train.max_checkpoints_to_keep)
-  restored = checkpoints.restore_latest(manager, state)
+  restored = checkpoints.restore(manager, state)
   if restored is not None:
     state = restored
     logging.info('Resumed from %s at step %d.', manager.directory,
@@ -192,6 +206,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
       workdir, just_logging=jax.process_index() > 0)
   samples_dir = os.path.join(workdir, 'samples')
   os.makedirs(samples_dir, exist_ok=True)
+
+  evaluate = (periodic.PeriodicEvaluation(config, workdir, g_model, writer)
+              if config.train.eval_every else None)
 
   def write_samples(name: str) -> None:
     grid = images.make_grid(jax.device_get(generate(state)))
@@ -241,6 +258,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
           write_samples(f'step_{step:07d}')
         if step % config.train.checkpoint_every == 0:
           checkpoints.save(manager, state)
+        if evaluate and step % config.train.eval_every == 0:
+          evaluate(state)
         if stop_request:
           break
     except KeyboardInterrupt:
@@ -253,6 +272,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   # ----------------------------------------------------------------- final
   checkpoints.save(manager, state)
   write_samples('final')
+  if evaluate:
+    if step % config.train.eval_every or step == start_step:
+      evaluate(state)
+    evaluate.close()
   writer.flush()
   manager.close()
   logging.info('Done: step %d in %s. Workdir: %s', int(state.step),

@@ -14,11 +14,15 @@ if 'JAX_COMPILATION_CACHE_DIR' not in os.environ:
   _OWN_CACHE = tempfile.mkdtemp(prefix='jaxgan-test-xla-cache-')
   os.environ['JAX_COMPILATION_CACHE_DIR'] = _OWN_CACHE
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0.5')
+# Evaluators trained by tests are cached here, never in the user's cache.
+_EVALUATOR_CACHE = tempfile.mkdtemp(prefix='jaxgan-test-evaluators-')
+os.environ['JAXGAN_CACHE_DIR'] = _EVALUATOR_CACHE
 
 
 def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
   if _OWN_CACHE:
     shutil.rmtree(_OWN_CACHE, ignore_errors=True)
+  shutil.rmtree(_EVALUATOR_CACHE, ignore_errors=True)
 
 import pytest  # pylint: disable=g-import-not-at-top
 
@@ -36,6 +40,10 @@ def tiny_dcgan_config(**train_overrides):
   config.train.sample_every = 2
   config.train.checkpoint_every = 2
   config.train.num_sample_images = 4
+  # A quick evaluator, for runs that evaluate.
+  config.eval.num_samples = 48
+  config.eval.evaluator.num_steps = 30
+  config.eval.evaluator.batch_size = 32
   for key, value in train_overrides.items():
     config.train[key] = value
   return config

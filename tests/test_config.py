@@ -79,6 +79,14 @@ BAD_VALUES = [
     ('train.checkpoint_every', 0, 'train.checkpoint_every=0'),
     ('train.max_checkpoints_to_keep', 0, 'train.max_checkpoints_to_keep=0'),
     ('train.num_sample_images', 0, 'train.num_sample_images=0'),
+    ('train.eval_every', -1, 'train.eval_every=-1'),
+    ('eval.num_samples', 1, 'eval.num_samples=1'),
+    ('eval.best_metric', 'fid', 'valid choices: classifier_score, coverage,'),
+    ('eval.evaluator_dir', None, 'eval.evaluator_dir=None'),
+    ('eval.holdout_fraction', 1.0, 'eval.holdout_fraction=1.0'),
+    ('eval.evaluator.num_steps', 0, 'eval.evaluator.num_steps=0'),
+    ('eval.evaluator.learning_rate', 0.0, 'eval.evaluator.learning_rate=0.0'),
+    ('eval.evaluator.dropout', 1.0, 'eval.evaluator.dropout=1.0'),
 ]
 
 
@@ -104,6 +112,29 @@ def test_zero_length_and_misaligned_intervals():
   with pytest.raises(ConfigError, match=r'train.log_every=6 is not a multiple '
                      r'of train.steps_per_call=4'):
     config_validation.validate(config)
+  config = tiny_dcgan_config(steps_per_call=2, eval_every=3)
+  with pytest.raises(ConfigError, match=r'train.eval_every=3 is not a '
+                     r'multiple of train.steps_per_call=2'):
+    config_validation.validate(config)
+
+
+def test_evaluation_needs_class_labels():
+  config = tiny_dcgan_config(eval_every=2)
+  config.data.name = 'celeb_a'
+  with pytest.raises(ConfigError, match='celeb_a.*no class labels.*'
+                     'train.eval_every=0'):
+    config_validation.validate(config)
+
+
+def test_resume_may_change_evaluation_settings_only():
+  saved = tiny_dcgan_config().to_dict()
+  del saved['eval']  # A run saved before evaluation existed.
+  current = tiny_dcgan_config(eval_every=2)
+  current.eval.num_samples = 500
+  assert config_validation.resume_differences(saved, current) == []
+  current.data.batch_size = 16
+  assert [d[0] for d in config_validation.resume_differences(
+      saved, current)] == ['data.batch_size']
 
 
 def test_batch_must_divide_over_devices(monkeypatch):

@@ -158,7 +158,10 @@ def test_main_cli_rejects_bad_input_clearly(tmp_path, flag, expected):
   assert not os.path.exists(tmp_path / 'run')  # Nothing written.
 
 
-@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
+# SIGINT takes the same path as SIGTERM; it runs with the slow tests.
+@pytest.mark.parametrize(
+    'signum', [pytest.param(signal.SIGINT, marks=pytest.mark.slow),
+               signal.SIGTERM])
 def test_a_signal_stops_after_the_step_saves_and_exits_cleanly(tmp_path, signum):
   workdir = str(tmp_path / 'run')
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')

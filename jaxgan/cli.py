@@ -1,0 +1,35 @@
+"""What every jaxgan command does at its edge: quiet libraries, and user
+errors shown as one line without a traceback."""
+
+import contextlib
+import logging as std_logging
+import sys
+
+from absl import logging
+
+from jaxgan.errors import ConfigError
+
+
+class _OnlyWarningsFromLibraries(std_logging.Filter):
+  """Orbax and TensorFlow log every save at INFO; keep their warnings only."""
+  NOISY = ('/orbax/', '/tensorflow', '/clu/', '/etils/', '/jax/_src/')
+
+  def filter(self, record):
+    return record.levelno >= std_logging.WARNING or not any(
+        part in record.pathname for part in self.NOISY)
+
+
+def quiet_libraries() -> None:
+  logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
+
+
+@contextlib.contextmanager
+def user_errors_exit():
+  """A ConfigError (bad flag, config, dataset or workdir) ends the command
+  with its message and exit code 2."""
+  try:
+    yield
+  except ConfigError as e:
+    logging.error('%s', e)
+    print(f'jaxgan: error: {e}', file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,94 @@
+"""Sample quality against real data, with the real-vs-real reference.
+
+`SampleQuality` draws n real training images and n held-out real images once
+(seeded), and scores any n images against the training ones through the
+evaluator: Frechet distances on logits and penultimate features, the
+classifier score, KID, precision/recall, density/coverage and mode coverage.
+The held-out images scored the same way are the reference ceiling: what a
+perfect generator would reach at this sample count and seed.
+"""
+
+from typing import Dict, Tuple
+
+from absl import logging
+import ml_collections
+import numpy as np
+
+from jaxgan import data
+from jaxgan.errors import ConfigError
+from jaxgan.evaluation import classifier, metrics
+from jaxgan.evaluation.classifier import Evaluator
+from jaxgan.evaluation.splits import Splits, load_splits
+
+
+class SampleQuality:
+  """Scores uint8 image sets against `n` real training images."""
+
+  def __init__(self, evaluator: Evaluator, splits: Splits, num_samples: int,
+               seed: int = 0):
+    n = min(num_samples, splits.train.labels.size, splits.test.labels.size)
+    if n < num_samples:
+      logging.warning(
+          'Scoring %d samples, not %d: the real sets hold %d training and %d '
+          'held-out images (%s).', n, num_samples, splits.train.labels.size,
+          splits.test.labels.size, splits.test_origin)
+    if n < 2:
+      raise ValueError(f'Cannot score {n} samples: need at least 2.')
+    self.num_samples = n
+    self.seed = seed
+    self.evaluator = evaluator
+    rng = np.random.default_rng(seed)
+    train_idx = rng.choice(splits.train.labels.size, n, replace=False)
+    held_idx = rng.choice(splits.test.labels.size, n, replace=False)
+    self._real_logits, self._real_features = evaluator.features(
+        splits.train.images[train_idx])
+    num_classes = self._real_logits.shape[-1]
+    self.real_class_histogram = metrics.class_histogram(self._real_logits,
+                                                        num_classes)
+    self._real_statistics = {
+        'logits': metrics.gaussian_statistics(self._real_logits),
+        'features': metrics.gaussian_statistics(self._real_features)}
+    self._real_radii = {
+        k: metrics.nearest_neighbour_radii(self._real_features, k)
+        for k in (metrics.PRECISION_RECALL_K, metrics.DENSITY_COVERAGE_K)}
+    self.reference = self.score(splits.test.images[held_idx])
+
+  def score(self, images_uint8: np.ndarray) -> Dict[str, object]:
+    """Every metric of `images_uint8` (n images) against the real set."""
+    if images_uint8.shape[0] != self.num_samples:
+      raise ValueError(f'Expected {self.num_samples} images to score, got '
+                       f'{images_uint8.shape[0]}.')
+    logits, features = self.evaluator.features(images_uint8)
+    out = {}
+    for name, values in (('logits', logits), ('features', features)):
+      out[f'frechet_distance_{name}'] = metrics.frechet_distance(
+          *metrics.gaussian_statistics(values), *self._real_statistics[name])
+    out['classifier_score'] = float(metrics.classifier_score(logits))
+    out['kid_features'], out['kid_features_std'] = (
+        metrics.kernel_inception_distance(features, self._real_features,
+                                          seed=self.seed))
+    out['precision'], out['recall'] = metrics.precision_recall(
+        self._real_features, features,
+        real_radii=self._real_radii[metrics.PRECISION_RECALL_K])
+    out['density'], out['coverage'] = metrics.density_coverage(
+        self._real_features, features,
+        real_radii=self._real_radii[metrics.DENSITY_COVERAGE_K])
+    out.update(metrics.mode_coverage(logits, self.real_class_histogram))
+    return out
+
+
+def from_config(config: ml_collections.ConfigDict, num_samples: int,
+                seed: int = 0) -> Tuple[SampleQuality, Splits]:
+  """The dataset's evaluator (cached, or trained now) and a SampleQuality
+  over its real images."""
+  splits = load_splits(config)
+  num_classes = data.dataset_spec(config.data.name).num_classes
+  if not num_classes:
+    raise ConfigError(
+        f'data.name={config.data.name!r} has no class labels, and the '
+        f'evaluator is a classifier trained on them; sample quality cannot be '
+        f'measured for it.')
+  evaluator = classifier.load_or_train(
+      splits.train, splits.test, splits.test_origin, num_classes,
+      config.eval.evaluator, config.eval.evaluator_dir)
+  return SampleQuality(evaluator, splits, num_samples, seed), splits

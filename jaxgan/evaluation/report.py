@@ -1,0 +1,182 @@
+"""One evaluation of a generator: its metrics next to the real-data
+reference, the protocols that apply to it, a printed table and a JSON file.
+Shared by `jaxgan.evaluate` and evaluation during training."""
+
+import json
+import os
+import time
+from typing import Dict, Optional, Sequence
+
+from absl import logging
+import flax.linen as nn
+import jax
+import ml_collections
+import numpy as np
+
+from jaxgan import data, generation
+from jaxgan.evaluation import metrics, protocols
+from jaxgan.evaluation.quality import SampleQuality
+from jaxgan.evaluation.splits import Splits
+from jaxgan.errors import ConfigError
+from jaxgan.state import GANState
+
+PROTOCOLS = ('nearest_neighbour', 'discriminator_svm')
+
+
+def generate(config: ml_collections.ConfigDict, g_model: nn.Module,
+             state: GANState, num: int, seed: int,
+             labels: str = 'cycle') -> Dict[str, np.ndarray]:
+  """{'images': uint8 (num, H, W, C)} and, for conditional models,
+  'labels' (chosen by `labels`: cycle | random | classes)."""
+  num_classes = config.model.num_classes
+  y = (generation.class_labels(labels, num, num_classes, seed)
+       if num_classes else None)
+  images = generation.generate_uint8(
+      g_model, state, config.model.noise_dim, config.model.noise_distribution,
+      num, jax.random.key(seed), y)
+  return {'images': images} if y is None else {'images': images, 'labels': y}
+
+
+def sample_metrics(config, g_model, state, quality: SampleQuality,
+                   seed: int) -> Dict[str, object]:
+  """The generator's metrics on quality.num_samples fresh samples."""
+  fake = generate(config, g_model, state, quality.num_samples, seed)
+  return quality.score(fake['images'])
+
+
+def applicable_protocols(config, requested: str, d_model: nn.Module
+                         ) -> Sequence[str]:
+  """'auto': nearest_neighbour for conditional models, discriminator_svm for
+  discriminators with conv feature maps; 'none'; or a list."""
+  if requested == 'auto':
+    image_shape = data.dataset_spec(config.data.name).image_shape
+    return tuple(
+        name for name, applies in (
+            ('nearest_neighbour', config.model.num_classes > 0),
+            ('discriminator_svm',
+             protocols.has_feature_maps(d_model, image_shape)))
+        if applies)
+  if requested == 'none':
+    return ()
+  chosen = tuple(p for p in requested.split(',') if p)
+  for name in chosen:
+    if name not in PROTOCOLS:
+      raise ConfigError(f'Unknown protocol {name!r} in --protocols; valid '
+                        f'choices: auto, none, or a list of '
+                        f'{", ".join(PROTOCOLS)}.')
+  if 'nearest_neighbour' in chosen and not config.model.num_classes:
+    raise ConfigError(
+        'The nearest_neighbour protocol fits a classifier on class-'
+        'conditional samples, but this run is unconditional '
+        '(model.num_classes=0); train a conditional model (e.g. '
+        'configs/cdcgan_mnist.py).')
+  return chosen
+
+
+def nearest_neighbour_protocol(config, g_model, state, splits: Splits,
+                               num: int, seed: int) -> Dict[str, object]:
+  """1-NN error on the real test split, fitted on `num` class-balanced
+  generated samples and on `num` real training images."""
+  fake = generate(config, g_model, state, num, seed + 1)
+  real_num = min(num, splits.train.labels.size)
+  real_idx = np.random.default_rng(seed).choice(splits.train.labels.size,
+                                                real_num, replace=False)
+  test = splits.test
+  return {
+      'nn_generated_samples': num,
+      'nn_test_error_generated': protocols.nearest_neighbour_error(
+          fake['images'], fake['labels'], test.images, test.labels),
+      'nn_real_samples': real_num,
+      'nn_test_error_real': protocols.nearest_neighbour_error(
+          splits.train.images[real_idx], splits.train.labels[real_idx],
+          test.images, test.labels),
+      'nn_test_images': int(test.labels.size)}
+
+
+def discriminator_svm_protocol(d_model, state, splits: Splits,
+                               num_labels: int, seed: int
+                               ) -> Dict[str, object]:
+  """L2-SVM test error on D's pooled features from `num_labels` labelled
+  training images (C chosen on as many others)."""
+  train = splits.train
+  labelled = protocols.balanced_subset(train.labels, num_labels, seed)
+  validation = protocols.balanced_subset(
+      train.labels, min(num_labels, train.labels.size - num_labels), seed + 1,
+      exclude=labelled)
+
+  def features(images):
+    # Conditional critics see one fixed label: no test label leaks in.
+    return protocols.discriminator_features(
+        d_model, state, images, np.zeros(images.shape[0], np.int32))
+
+  result = protocols.linear_svm_error(
+      features(train.images[labelled]), train.labels[labelled],
+      features(train.images[validation]), train.labels[validation],
+      features(splits.test.images), splits.test.labels)
+  return {**result, 'svm_labels': int(num_labels),
+          'svm_test_images': int(splits.test.labels.size)}
+
+
+def run_protocols(config, g_model, d_model, state, splits: Splits,
+                  names: Sequence[str], nn_samples: int, svm_labels: int,
+                  seed: int) -> Dict[str, object]:
+  out = {}
+  for name in names:
+    start = time.time()
+    if name == 'nearest_neighbour':
+      out.update(nearest_neighbour_protocol(config, g_model, state, splits,
+                                            nn_samples, seed))
+    else:
+      out.update(discriminator_svm_protocol(d_model, state, splits,
+                                            svm_labels, seed))
+    logging.info('Protocol %s took %.1fs.', name, time.time() - start)
+  return out
+
+
+def format_table(result: Dict[str, object]) -> str:
+  """Metric | generated | real-data reference, then the protocols."""
+  generated, reference = result['metrics'], result['reference']
+  rows = [('metric', 'generated', 'real (held-out)', 'better')]
+  for name, higher in metrics.HIGHER_IS_BETTER.items():
+    rows.append((name, _fmt(generated[name]), _fmt(reference[name]),
+                 'higher' if higher else 'lower'))
+  widths = [max(len(r[i]) for r in rows) for i in range(4)]
+  lines = ['  '.join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+  lines.insert(1, '  '.join('-' * w for w in widths))
+  if result.get('protocols'):
+    lines.append('')
+    lines += [f'{k}: {_fmt(v)}' for k, v in result['protocols'].items()]
+  info = result['evaluator']
+  lines.append('')
+  lines.append(f'{result["num_samples"]} samples, seed {result["seed"]}; '
+               f'evaluator test accuracy {100 * info["test_accuracy"]:.2f}% '
+               f'on {info["test_images"]} images ({info["test_origin"]}).')
+  return '\n'.join(lines)
+
+
+def _fmt(value) -> str:
+  if isinstance(value, float):
+    return f'{value:.4g}'
+  return str(value)
+
+
+def write_json(workdir: str, step: int, result: Dict[str, object]) -> str:
+  """workdir/eval/metrics_STEP.json, atomically."""
+  directory = os.path.join(workdir, 'eval')
+  os.makedirs(directory, exist_ok=True)
+  path = os.path.join(directory, f'metrics_{step}.json')
+  with open(path + '.tmp', 'w') as f:
+    json.dump(result, f, indent=2, sort_keys=True)
+  os.replace(path + '.tmp', path)
+  return path
+
+
+def result_record(step: int, quality: SampleQuality,
+                  generated: Dict[str, object],
+                  protocol_results: Optional[Dict[str, object]] = None,
+                  checkpoint: str = '') -> Dict[str, object]:
+  return {'step': step, 'checkpoint': checkpoint,
+          'num_samples': quality.num_samples, 'seed': quality.seed,
+          'evaluator': quality.evaluator.info, 'metrics': generated,
+          'reference': quality.reference,
+          'protocols': protocol_results or {}}

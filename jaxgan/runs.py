@@ -1,0 +1,80 @@
+"""Reading a training run back from its workdir: its saved config and any
+of its checkpoints, for the commands that use a trained run (evaluate,
+sample)."""
+
+import json
+import os
+import ml_collections
+
+from configs import default
+from jaxgan import checkpoints, config_validation, data, train
+from jaxgan.errors import ConfigError
+
+CHECKPOINT_CHOICES = 'latest | best | 0 (the untrained generator) | a step'
+
+
+def load_config(workdir: str) -> ml_collections.ConfigDict:
+  """workdir/config.json over configs/default.py (so runs saved before a
+  field existed read it at its default), checked."""
+  path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(path):
+    raise ConfigError(f'--workdir={workdir!r} holds no training run: '
+                      f'{path} does not exist.')
+  with open(path) as f:
+    saved = json.load(f)
+  config = default.get_config()
+  _overlay(config, saved)
+  config_validation.validate(config)
+  return config
+
+
+def _overlay(config: ml_collections.ConfigDict, saved: dict) -> None:
+  for key, value in saved.items():
+    if isinstance(value, dict):
+      if key not in config:
+        config[key] = ml_collections.ConfigDict()
+      _overlay(config[key], value)
+    else:
+      # JSON has no tuples; restore them where the default has one.
+      if isinstance(value, list) and isinstance(config.get(key), tuple):
+        value = tuple(value)
+      config[key] = value
+
+
+def load_state(workdir: str, config: ml_collections.ConfigDict,
+               checkpoint: str = 'latest'):
+  """(g_model, d_model, state) of checkpoint `checkpoint` of the run."""
+  g_model, d_model = train.build_models(config)
+  image_shape = data.dataset_spec(config.data.name).image_shape
+  state, _ = train.initial_state_and_step(config, g_model, d_model,
+                                          image_shape,
+                                          train.run_keys(config.seed).init)
+  if checkpoint == '0':
+    return g_model, d_model, state  # The run's own step-0 initialisation.
+  if checkpoint == 'best':
+    manager = checkpoints.make_manager(workdir, 1, checkpoints.BEST_DIR)
+    step = manager.latest_step()
+    if step is None:
+      raise ConfigError(
+          f'--checkpoint=best, but {manager.directory} holds no checkpoint: '
+          f'the run kept none (it needs train.eval_every > 0).')
+  else:
+    manager = checkpoints.make_manager(workdir, None)
+    available = manager.all_steps()
+    if checkpoint == 'latest':
+      if not available:
+        raise ConfigError(f'{manager.directory} holds no checkpoint yet.')
+      step = max(available)
+    else:
+      try:
+        step = int(checkpoint)
+      except ValueError:
+        step = -1
+      if step not in available:
+        raise ConfigError(
+            f'--checkpoint={checkpoint!r} is not available; valid choices: '
+            f'{CHECKPOINT_CHOICES}; saved steps: '
+            f'{", ".join(map(str, sorted(available))) or "none"}.')
+  state = checkpoints.restore(manager, state, step)
+  manager.close()
+  return g_model, d_model, state

@@ -1,0 +1,236 @@
+"""The evaluator classifier, generation, and the evaluate / sample commands
+and evaluation during training, end to end on tiny runs."""
+
+import json
+import os
+import subprocess
+import sys
+
+import chex
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+
+from configs import cdcgan_mnist
+from jaxgan import data, evaluate, generation, runs, sample, train
+from jaxgan.errors import ConfigError
+from jaxgan.evaluation import classifier, metrics, splits
+from tests.conftest import tiny_dcgan_config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def toy_dataset(n=64, seed=0, name='mnist'):
+  """Two classes anyone can tell apart: dark and bright 28x28 images."""
+  rng = np.random.default_rng(seed)
+  labels = (np.arange(n) % 2).astype(np.int32)
+  base = np.where(labels[:, None, None, None] == 1, 200, 30)
+  images = np.clip(base + rng.integers(-20, 21, (n, 28, 28, 1)), 0, 255)
+  return data.Dataset(images.astype(np.uint8), labels, name, 'npz', 'toy')
+
+
+def evaluator_options(num_steps=40):
+  return ml_collections.ConfigDict({
+      'num_steps': num_steps, 'batch_size': 16, 'learning_rate': 1e-3,
+      'dropout': 0.3, 'seed': 0})
+
+
+# -------------------------------------------------------------- the evaluator
+def test_evaluator_cnn_shapes_and_determinism():
+  model = classifier.EvaluatorCNN(10)
+  x = jnp.zeros((3, 28, 28, 1))
+  params = model.init(jax.random.key(0), x, train=False)['params']
+  logits, features = model.apply({'params': params}, x, train=False)
+  chex.assert_shape((logits, features), ((3, 10), (3, 128)))
+  again, _ = model.apply({'params': params}, x, train=False)
+  chex.assert_trees_all_equal(logits, again)
+
+
+def test_evaluator_learns_and_is_cached_and_reused(tmp_path, monkeypatch):
+  train_set, test_set = toy_dataset(64, 0), toy_dataset(32, 1)
+  ev = classifier.load_or_train(train_set, test_set, 'toy test', 2,
+                                evaluator_options(), str(tmp_path))
+  assert ev.test_accuracy == 1.0
+  logits, features = ev.features(test_set.images)
+  chex.assert_shape((logits, features), ((32, 2), (32, 128)))
+  (cached,) = os.listdir(tmp_path)
+  with open(tmp_path / cached / 'info.json') as f:
+    assert json.load(f)['test_accuracy'] == 1.0
+
+  def no_training(*args):
+    raise AssertionError('trained again instead of reusing the cache')
+
+  monkeypatch.setattr(classifier, 'train_evaluator', no_training)
+  again = classifier.load_or_train(train_set, test_set, 'toy test', 2,
+                                   evaluator_options(), str(tmp_path))
+  chex.assert_trees_all_equal(again.params, ev.params)
+  # Other data or options are another evaluator.
+  key = classifier.cache_key(train_set, test_set, evaluator_options())
+  assert key != classifier.cache_key(toy_dataset(64, 5), test_set,
+                                     evaluator_options())
+  assert key != classifier.cache_key(train_set, test_set,
+                                     evaluator_options(41))
+
+
+def test_stratified_holdout_is_disjoint_and_per_class():
+  dataset = toy_dataset(100)
+  parts = splits.stratified_holdout(dataset, 0.2)
+  assert parts.test.labels.size == 20 and parts.train.labels.size == 80
+  assert np.bincount(parts.test.labels).tolist() == [10, 10]
+  assert 'held out 20' in parts.test_origin
+
+
+def test_a_single_npz_file_has_no_test_split(tmp_path):
+  path = str(tmp_path / 'one.npz')
+  np.savez(path, images=np.zeros((4, 28, 28, 1), np.uint8),
+           labels=np.arange(4))
+  assert data.load('mnist', 'npz', path).labels.size == 4
+  with pytest.raises(data.DatasetNotFoundError, match='folder holding'):
+    data.load('mnist', 'npz', path, split='test')
+
+
+# ------------------------------------------------------------------ generation
+def test_class_labels_modes_and_bad_values():
+  assert generation.class_labels('cycle', 5, 3).tolist() == [0, 1, 2, 0, 1]
+  assert generation.class_labels('4', 3, 10).tolist() == [4, 4, 4]
+  assert generation.class_labels('1,2', 3, 10).tolist() == [1, 2, 1]
+  random = generation.class_labels('random', 100, 10, seed=1)
+  assert random.min() >= 0 and random.max() < 10
+  for bad in ('10', 'seven', '', '-1'):
+    with pytest.raises(ConfigError, match='--labels'):
+      generation.class_labels(bad, 3, 10)
+
+
+# ---------------------------------------------------- a tiny run, evaluated
+@pytest.fixture(scope='module')
+def evaluated_run(tmp_path_factory):
+  """4 steps of the tiny DCGAN, evaluated every 2 steps during training."""
+  workdir = str(tmp_path_factory.mktemp('evaluated'))
+  train.train_and_evaluate(tiny_dcgan_config(eval_every=2), workdir)
+  return workdir
+
+
+def test_training_evaluates_and_keeps_the_best_checkpoint(evaluated_run):
+  eval_dir = os.path.join(evaluated_run, 'eval')
+  assert sorted(os.listdir(eval_dir)) == ['best.json', 'metrics_2.json',
+                                         'metrics_4.json']
+  values = {}
+  for step in (2, 4):
+    with open(os.path.join(eval_dir, f'metrics_{step}.json')) as f:
+      result = json.load(f)
+    assert set(metrics.HIGHER_IS_BETTER) <= set(result['metrics'])
+    assert set(metrics.HIGHER_IS_BETTER) <= set(result['reference'])
+    values[step] = result['metrics']['frechet_distance_features']
+  with open(os.path.join(eval_dir, 'best.json')) as f:
+    best = json.load(f)
+  best_step = min(values, key=values.get)
+  assert best == {'metric': 'frechet_distance_features',
+                  'value': values[best_step], 'step': best_step}
+  assert os.listdir(os.path.join(evaluated_run, 'best_checkpoint')) == [
+      str(best_step)]
+
+
+def test_evaluate_writes_every_metric_with_the_real_reference(evaluated_run):
+  result, path = evaluate.evaluate(evaluated_run, num_samples=40,
+                                   svm_labels=20)
+  assert path == os.path.join(evaluated_run, 'eval', 'metrics_4.json')
+  with open(path) as f:
+    assert json.load(f) == json.loads(json.dumps(result))
+  assert result['step'] == 4 and result['num_samples'] == 40
+  for name in metrics.HIGHER_IS_BETTER:
+    assert np.isfinite(result['metrics'][name])
+    assert np.isfinite(result['reference'][name])
+  # Unconditional: only the discriminator-feature protocol applies.
+  assert set(result['protocols']) == {
+      'svm_test_error', 'svm_validation_error', 'svm_C', 'svm_labels',
+      'svm_test_images'}
+  assert 0 <= result['protocols']['svm_test_error'] <= 1
+  assert 0 < result['evaluator']['test_accuracy'] <= 1
+
+
+def test_evaluate_the_best_and_the_untrained_generator(evaluated_run):
+  with open(os.path.join(evaluated_run, 'eval', 'best.json')) as f:
+    best_step = json.load(f)['step']
+  best, _ = evaluate.evaluate(evaluated_run, num_samples=40,
+                              checkpoint='best', protocols='none')
+  assert best['step'] == best_step and best['protocols'] == {}
+  untrained, _ = evaluate.evaluate(evaluated_run, num_samples=40,
+                                   checkpoint='0', protocols='none')
+  assert untrained['step'] == 0
+  with pytest.raises(ConfigError, match=r'--checkpoint=\'3\' is not '
+                     r'available.*saved steps: 2, 4'):
+    evaluate.evaluate(evaluated_run, num_samples=40, checkpoint='3')
+  with pytest.raises(ConfigError, match='fits a classifier on class-'
+                     'conditional samples'):
+    evaluate.evaluate(evaluated_run, protocols='nearest_neighbour')
+  with pytest.raises(ConfigError, match='Unknown protocol'):
+    evaluate.evaluate(evaluated_run, protocols='fid')
+
+
+def test_sample_writes_npz_and_png(evaluated_run, tmp_path):
+  out = str(tmp_path / 'samples.npz')
+  arrays = sample.sample(evaluated_run, 7, out)
+  with np.load(out) as f:
+    assert f.files == ['images']
+    images = f['images']
+  chex.assert_shape(images, (7, 28, 28, 1))
+  assert images.dtype == np.uint8 and images.max() > images.min()
+  np.testing.assert_array_equal(images, arrays['images'])
+  # Deterministic, and the first images do not depend on how many.
+  first = sample.sample(evaluated_run, 3, str(tmp_path / 'b.npz'))['images']
+  np.testing.assert_array_equal(first, images[:3])
+  # The npz reads back as a dataset.
+  assert data.load('mnist', 'npz', out).images.shape == (7, 28, 28, 1)
+  png = str(tmp_path / 'grid.png')
+  sample.sample(evaluated_run, 4, png)
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  with Image.open(png) as im:
+    assert im.size == (2 * 28 + 3 * 2,) * 2
+  with pytest.raises(ConfigError, match=r'--out=.*\.npz or \.png'):
+    sample.sample(evaluated_run, 4, str(tmp_path / 'x.jpg'))
+
+
+def test_a_workdir_without_a_run_is_refused(tmp_path):
+  with pytest.raises(ConfigError, match='holds no training run'):
+    sample.sample(str(tmp_path), 4, str(tmp_path / 'x.npz'))
+
+
+def test_conditional_run_samples_labels_and_runs_the_nn_protocol(tmp_path):
+  config = cdcgan_mnist.get_config()
+  tiny = tiny_dcgan_config()
+  for section in ('data', 'train', 'eval'):
+    config[section] = tiny[section]
+  workdir = str(tmp_path / 'cond')
+  train.train_and_evaluate(config, workdir)
+  arrays = sample.sample(workdir, 6, str(tmp_path / 'c.npz'), labels='3,5')
+  assert arrays['labels'].tolist() == [3, 5, 3, 5, 3, 5]
+  with np.load(str(tmp_path / 'c.npz')) as f:
+    assert f['labels'].tolist() == [3, 5, 3, 5, 3, 5]
+  result, _ = evaluate.evaluate(workdir, num_samples=30, svm_labels=20)
+  protocols = result['protocols']
+  assert protocols['nn_generated_samples'] == 30
+  assert protocols['nn_real_samples'] == 30
+  assert 0 <= protocols['nn_test_error_generated'] <= 1
+  # Real digits classify far better than a generator trained for 4 steps.
+  assert protocols['nn_test_error_real'] < protocols['nn_test_error_generated']
+  assert 'svm_test_error' in protocols
+
+
+def test_evaluate_and_sample_commands(evaluated_run, tmp_path):
+  env = dict(os.environ, PYTHONPATH=REPO)
+  out = subprocess.run(
+      [sys.executable, '-m', 'jaxgan.evaluate', f'--workdir={evaluated_run}',
+       '--num_samples=30', '--protocols=none'],
+      capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+  assert out.returncode == 0, out.stderr
+  assert 'frechet_distance_features' in out.stdout
+  assert 'real (held-out)' in out.stdout
+  assert 'metrics_4.json' in out.stdout
+  bad = subprocess.run(
+      [sys.executable, '-m', 'jaxgan.sample', f'--workdir={evaluated_run}',
+       '--out=x.gif'], capture_output=True, text=True, cwd=REPO, env=env,
+      timeout=600)
+  assert bad.returncode == 2
+  assert "jaxgan: error: --out='x.gif' is invalid" in bad.stderr
