@@ -12,8 +12,6 @@ from jaxgan.images import to_uint8
 from jaxgan.errors import ConfigError
 from jaxgan.state import GANState
 
-LABEL_MODES = ('cycle', 'random')
-
 
 def class_labels(spec: str, num: int, num_classes: int,
                  seed: int = 0) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from configs import cdcgan_mnist
-from jaxgan import data, evaluate, generation, runs, sample, train
+from jaxgan import data, evaluate, generation, sample, train
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import classifier, metrics, splits
 from tests.conftest import tiny_dcgan_config
