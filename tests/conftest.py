@@ -15,14 +15,19 @@ if 'JAX_COMPILATION_CACHE_DIR' not in os.environ:
   os.environ['JAX_COMPILATION_CACHE_DIR'] = _OWN_CACHE
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0.5')
 # Evaluators trained by tests are cached here, never in the user's cache.
-_EVALUATOR_CACHE = tempfile.mkdtemp(prefix='jaxgan-test-evaluators-')
-os.environ['JAXGAN_CACHE_DIR'] = _EVALUATOR_CACHE
+# (Tests also import this file as tests.conftest: that copy reuses the dir.)
+_OWN_EVALUATOR_CACHE = None
+if 'JAXGAN_TEST_EVALUATOR_CACHE' not in os.environ:
+  _OWN_EVALUATOR_CACHE = tempfile.mkdtemp(prefix='jaxgan-test-evaluators-')
+  os.environ['JAXGAN_TEST_EVALUATOR_CACHE'] = _OWN_EVALUATOR_CACHE
+os.environ['JAXGAN_CACHE_DIR'] = os.environ['JAXGAN_TEST_EVALUATOR_CACHE']
 
 
 def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
   if _OWN_CACHE:
     shutil.rmtree(_OWN_CACHE, ignore_errors=True)
-  shutil.rmtree(_EVALUATOR_CACHE, ignore_errors=True)
+  if _OWN_EVALUATOR_CACHE:
+    shutil.rmtree(_OWN_EVALUATOR_CACHE, ignore_errors=True)
 
 import pytest  # pylint: disable=g-import-not-at-top
 
