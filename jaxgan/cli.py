@@ -5,6 +5,7 @@ import contextlib
 import logging as std_logging
 import sys
 
+from absl import app
 from absl import logging
 
 from jaxgan.errors import ConfigError
@@ -19,8 +20,11 @@ class _OnlyWarningsFromLibraries(std_logging.Filter):
         part in record.pathname for part in self.NOISY)
 
 
-def quiet_libraries() -> None:
+def start(argv) -> None:
+  """How every command begins: libraries quiet, no stray arguments."""
   logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
 
 
 @contextlib.contextmanager

@@ -78,9 +78,7 @@ def define_flags():
 
 
 def main(argv):
-  cli.quiet_libraries()
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  cli.start(argv)
   with cli.user_errors_exit():
     result, path = evaluate(FLAGS.workdir, FLAGS.num_samples,
                             FLAGS.checkpoint, FLAGS.seed, FLAGS.protocols,

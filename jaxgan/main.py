@@ -29,9 +29,7 @@ _CONFIG = config_flags.DEFINE_config_file(
 
 
 def main(argv):
-  cli.quiet_libraries()
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  cli.start(argv)
   logging.info('JAX %s: process %d of %d, %d local / %d global devices (%s).',
                jax.__version__, jax.process_index(), jax.process_count(),
                jax.local_device_count(), jax.device_count(),

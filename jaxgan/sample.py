@@ -62,9 +62,7 @@ def define_flags():
 
 
 def main(argv):
-  cli.quiet_libraries()
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  cli.start(argv)
   with cli.user_errors_exit():
     sample(FLAGS.workdir, FLAGS.num, FLAGS.out, FLAGS.checkpoint,
            FLAGS.seed, FLAGS.labels)
