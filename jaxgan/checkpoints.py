@@ -8,6 +8,7 @@ from typing import Optional
 import jax
 import orbax.checkpoint as ocp
 
+from jaxgan import files
 from jaxgan.state import GANState
 
 BEST_DIR = 'best_checkpoint'
@@ -78,11 +79,7 @@ class BestCheckpoint:
       self.manager.save(step, args=ocp.args.StandardSave(state))
       self.manager.wait_until_finished()
     self.record = {'metric': self.metric, 'value': value, 'step': step}
-    os.makedirs(os.path.dirname(self.record_path), exist_ok=True)
-    tmp = self.record_path + '.tmp'
-    with open(tmp, 'w') as f:
-      json.dump(self.record, f, indent=2)
-    os.replace(tmp, self.record_path)
+    files.write_json(self.record_path, self.record)
     return True
 
   def close(self) -> None:

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgan import checkpoints, config_validation, data, images, interrupts, losses, models, optimizers, steps
+from jaxgan import checkpoints, config_validation, data, files, images, interrupts, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import periodic
 from jaxgan.state import GANState, create_state
@@ -42,7 +42,7 @@ def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
           f'--workdir={workdir!r} holds a run with a different config, which '
           f'cannot be resumed with this one:\n{lines}\nUse a new workdir, or '
           f'the saved config ({config_path}).')
-  _write_json(config_path, config.to_dict())
+  files.write_json(config_path, config.to_dict())
 
 
 def has_checkpoint(workdir: str) -> bool:
@@ -68,14 +68,7 @@ def record_data_source(workdir: str, dataset: data.Dataset) -> None:
           f'{summary["num_images"]} from {summary["source"]!r}. Set '
           f'--config.data.source={saved["source"]} to continue on the same '
           f'data, or use a new workdir.')
-  _write_json(path, summary)
-
-
-def _write_json(path: str, obj) -> None:
-  tmp = path + '.tmp'
-  with open(tmp, 'w') as f:
-    json.dump(obj, f, indent=2, sort_keys=True, default=str)
-  os.replace(tmp, path)
+  files.write_json(path, summary)
 
 
 def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:

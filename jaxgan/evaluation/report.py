@@ -2,7 +2,6 @@
 reference, the protocols that apply to it, a printed table and a JSON file.
 Shared by `jaxgan.evaluate` and evaluation during training."""
 
-import json
 import os
 import time
 from typing import Dict, Optional, Sequence
@@ -13,7 +12,7 @@ import jax
 import ml_collections
 import numpy as np
 
-from jaxgan import data, generation
+from jaxgan import data, files, generation
 from jaxgan.evaluation import metrics, protocols
 from jaxgan.evaluation.quality import SampleQuality
 from jaxgan.evaluation.splits import Splits
@@ -162,12 +161,8 @@ def _fmt(value) -> str:
 
 def write_json(workdir: str, step: int, result: Dict[str, object]) -> str:
   """workdir/eval/metrics_STEP.json, atomically."""
-  directory = os.path.join(workdir, 'eval')
-  os.makedirs(directory, exist_ok=True)
-  path = os.path.join(directory, f'metrics_{step}.json')
-  with open(path + '.tmp', 'w') as f:
-    json.dump(result, f, indent=2, sort_keys=True)
-  os.replace(path + '.tmp', path)
+  path = os.path.join(workdir, 'eval', f'metrics_{step}.json')
+  files.write_json(path, result)
   return path
 
 
