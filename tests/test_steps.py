@@ -40,6 +40,18 @@ def relative_difference(a, b) -> float:
                optax.global_norm(a))
 
 
+def test_gradient_statistics_cover_every_element_of_every_leaf():
+  grads = {'a': jnp.array([[1.0, 2.0], [3.0, 4.0]]),
+           'b': {'c': jnp.array([-5.0, 0.5, 7.0], jnp.bfloat16)}}
+  flat = np.array([1.0, 2.0, 3.0, 4.0, -5.0, 0.5, 7.0])
+  stats = jax.jit(lambda g: steps.gradient_statistics(g, 'g'))(grads)
+  assert set(stats) == {'g_grad_norm', 'g_grad_mean', 'g_grad_std'}
+  np.testing.assert_allclose(stats['g_grad_mean'], flat.mean(), rtol=1e-6)
+  np.testing.assert_allclose(stats['g_grad_std'], flat.std(), rtol=1e-6)
+  np.testing.assert_allclose(stats['g_grad_norm'], np.linalg.norm(flat),
+                             rtol=1e-6)
+
+
 def keys(seed=0):
   return jax.random.key(seed), jax.random.key(seed + 100)
 
@@ -51,7 +63,8 @@ def test_step_shapes_metrics_and_determinism():
   assert int(new_state.step) == 1
   chex.assert_trees_all_equal_shapes_and_dtypes(state, new_state)
   assert set(metrics) == {'d_loss', 'g_loss', 'd_real', 'd_fake',
-                          'd_grad_norm', 'g_grad_norm'}
+                          'd_grad_norm', 'd_grad_mean', 'd_grad_std',
+                          'g_grad_norm', 'g_grad_mean', 'g_grad_std'}
   for value in metrics.values():
     chex.assert_shape(value, ())
     chex.assert_tree_all_finite(value)
