@@ -1,10 +1,12 @@
 """Image grids for samples: float [-1, 1] batches -> one uint8 PNG."""
 
 import math
-import os
+from typing import Optional
 
 import numpy as np
 from PIL import Image
+
+from jaxgan import files
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -16,12 +18,13 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
                  255).astype(np.uint8)
 
 
-def make_grid(images: np.ndarray, padding: int = 2) -> np.ndarray:
+def make_grid(images: np.ndarray, padding: int = 2,
+              cols: Optional[int] = None) -> np.ndarray:
   """(N, H, W, C) in [-1, 1] (or uint8) -> uint8 (rows*(H+p)+p,
-  cols*(W+p)+p, C)."""
+  cols*(W+p)+p, C); `cols` defaults to a square grid."""
   pixels = to_uint8(images)
   n, h, w, c = pixels.shape
-  cols = math.ceil(math.sqrt(n))
+  cols = cols or math.ceil(math.sqrt(n))
   rows = math.ceil(n / cols)
   grid = np.zeros((rows * (h + padding) + padding,
                    cols * (w + padding) + padding, c), np.uint8)
@@ -35,6 +38,5 @@ def make_grid(images: np.ndarray, padding: int = 2) -> np.ndarray:
 def save_png(path: str, grid: np.ndarray) -> None:
   """Writes atomically (temp file + rename), so a crash leaves no half PNG."""
   image = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
-  tmp = path + '.tmp'
-  image.save(tmp, format='PNG')
-  os.replace(tmp, path)
+  with files.atomic_write(path) as tmp:
+    image.save(tmp, format='PNG')
