@@ -176,4 +176,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.eval.evaluator.dropout = 0.3
   config.eval.evaluator.seed = 0
 
+  config.report = ml_collections.ConfigDict()
+  # Write workdir/report/ (progress GIF, curves, latent walk, index.html; see
+  # `python -m jaxgan.report`) when training ends.
+  config.report.at_end = True
+
   return config

@@ -26,9 +26,9 @@ RESUMABLE_CHANGES = frozenset({
     'data.data_dir', 'data.allow_download', 'model.conv_impl',
     'train.eval_every',
 })
-# Evaluation settings never change what trains, so a resumed run may change
-# them all.
-RESUMABLE_PREFIXES = ('eval.',)
+# Evaluation and report settings never change what trains, so a resumed run
+# may change them all.
+RESUMABLE_PREFIXES = ('eval.', 'report.')
 
 
 def _get(config, path):
@@ -200,6 +200,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real(config, 'eval.evaluator.learning_rate', 0.0, low_open=True)
   _real(config, 'eval.evaluator.dropout', 0.0, 1.0)
   _int(config, 'eval.evaluator.seed', 0)
+
+  _bool(config, 'report.at_end')
 
 
 def check_models(config: ml_collections.ConfigDict, g_model, d_model,

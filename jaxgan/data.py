@@ -31,20 +31,34 @@ SOURCES = ('auto', 'tfds', 'idx', 'npz', 'bundled')
 class DatasetSpec:
   tfds_name: str
   image_shape: Tuple[int, int, int]
-  num_classes: int  # 0: no class labels (labels are all 0).
+  # Label i names class i; () = no class labels (labels are all 0).
+  class_names: Tuple[str, ...]
   # tfds images are center-cropped to this square and resized to
   # image_shape (0 = used as stored).
   center_crop: int = 0
 
+  @property
+  def num_classes(self) -> int:
+    return len(self.class_names)
+
+
+DIGITS = tuple('0123456789')
+
 
 DATASETS: Dict[str, DatasetSpec] = {
-    'mnist': DatasetSpec('mnist', (28, 28, 1), 10),
-    'fashion_mnist': DatasetSpec('fashion_mnist', (28, 28, 1), 10),
-    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), 10),
-    'cifar10': DatasetSpec('cifar10', (32, 32, 3), 10),
+    'mnist': DatasetSpec('mnist', (28, 28, 1), DIGITS),
+    'fashion_mnist': DatasetSpec(
+        'fashion_mnist', (28, 28, 1),
+        ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal',
+         'Shirt', 'Sneaker', 'Bag', 'Ankle boot')),
+    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), DIGITS),
+    'cifar10': DatasetSpec(
+        'cifar10', (32, 32, 3),
+        ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
+         'horse', 'ship', 'truck')),
     # 218x178 faces, center 108x108 crop resized to 64x64, as the DCGAN
     # authors' code prepares CelebA.
-    'celeb_a': DatasetSpec('celeb_a', (64, 64, 3), 0, center_crop=108),
+    'celeb_a': DatasetSpec('celeb_a', (64, 64, 3), (), center_crop=108),
 }
 
 # Where tensorflow-datasets downloads its archives from; probed (one TCP

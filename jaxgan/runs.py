@@ -13,17 +13,21 @@ from jaxgan.errors import ConfigError
 CHECKPOINT_CHOICES = 'latest | best | 0 (the untrained generator) | a step'
 
 
-def load_config(workdir: str) -> ml_collections.ConfigDict:
-  """workdir/config.json over configs/default.py (so runs saved before a
-  field existed read it at its default), checked."""
+def saved_config(workdir: str) -> dict:
+  """workdir/config.json as saved, or a clear error if there is none."""
   path = os.path.join(workdir, 'config.json')
   if not os.path.exists(path):
     raise ConfigError(f'--workdir={workdir!r} holds no training run: '
                       f'{path} does not exist.')
   with open(path) as f:
-    saved = json.load(f)
+    return json.load(f)
+
+
+def load_config(workdir: str) -> ml_collections.ConfigDict:
+  """workdir/config.json over configs/default.py (so runs saved before a
+  field existed read it at its default), checked."""
   config = default.get_config()
-  _overlay(config, saved)
+  _overlay(config, saved_config(workdir))
   config_validation.validate(config)
   return config
 

@@ -16,6 +16,7 @@ import numpy as np
 from jaxgan import checkpoints, config_validation, data, files, images, interrupts, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import periodic
+from jaxgan.reporting import scalar_log
 from jaxgan.state import GANState, create_state
 
 
@@ -195,8 +196,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   generate = jax.jit(
       lambda s: steps.generate(g_model, s, sample_z, sample_labels))
 
-  writer = metric_writers.create_default_writer(
-      workdir, just_logging=jax.process_index() > 0)
+  lead_process = jax.process_index() == 0
+  writer = metric_writers.create_default_writer(workdir,
+                                                just_logging=not lead_process)
+  if lead_process:
+    writer = metric_writers.MultiWriter(
+        [writer, scalar_log.ScalarLog(workdir)])
   samples_dir = os.path.join(workdir, 'samples')
   os.makedirs(samples_dir, exist_ok=True)
 
@@ -210,6 +215,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
 
   # ------------------------------------------------------------------ loop
   step = start_step
+  if step == 0:
+    write_samples(f'step_{step:07d}')  # What the untrained generator makes.
   last_log_time, last_log_step = None, step
   train_start = time.time()
   with interrupts.stop_between_steps() as stop_request:
@@ -264,16 +271,32 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
 
   # ----------------------------------------------------------------- final
   checkpoints.save(manager, state)
+  if step % config.train.sample_every:
+    write_samples(f'step_{step:07d}')
   write_samples('final')
   if evaluate:
     if step % config.train.eval_every or step == start_step:
       evaluate(state)
     evaluate.close()
-  writer.flush()
+  writer.close()
   manager.close()
   logging.info('Done: step %d in %s. Workdir: %s', int(state.step),
                _format_duration(time.time() - train_start), workdir)
+  if config.report.at_end and lead_process:
+    _write_report(workdir, dataset, (g_model, state))
   return state
+
+
+def _write_report(workdir: str, dataset: data.Dataset, trained) -> None:
+  """The run's report (jaxgan.report). The run is complete and saved
+  whatever happens here, so a failure is logged, not raised."""
+  from jaxgan import report  # pylint: disable=g-import-not-at-top
+  try:
+    report.write_report(workdir, dataset=dataset, trained=trained)
+  except Exception:  # pylint: disable=broad-except
+    logging.exception('Writing the report failed; the run itself is complete '
+                      'and saved. Retry with: python -m jaxgan.report '
+                      '--workdir=%s', workdir)
 
 
 def _format_losses(scalars: dict) -> str:

@@ -52,3 +52,4 @@ def test_config_trains_two_steps(name, tmp_path):
   chex.assert_tree_all_finite(state.g_params)
   assert os.listdir(tmp_path / 'run' / 'checkpoints') == ['2']
   assert os.path.exists(tmp_path / 'run' / 'samples' / 'final.png')
+  assert os.path.exists(tmp_path / 'run' / 'report' / 'latent_walk.png')

@@ -34,7 +34,8 @@ def test_workdir_holds_checkpoints_events_samples_and_records(uninterrupted):
   assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == ['2', '4']
   assert glob.glob(os.path.join(workdir, 'events.out.tfevents.*'))
   samples = sorted(os.listdir(os.path.join(workdir, 'samples')))
-  assert samples == ['final.png', 'step_0000002.png', 'step_0000004.png']
+  assert samples == ['final.png', 'step_0000000.png', 'step_0000002.png',
+                     'step_0000004.png']
   with Image.open(os.path.join(workdir, 'samples', 'final.png')) as im:
     assert im.size == (2 * 28 + 3 * 2,) * 2  # 4 images: a 2x2 grid.
   with open(os.path.join(workdir, 'data_source.json')) as f:
@@ -138,6 +139,9 @@ def test_main_cli_end_to_end(tmp_path):
   assert os.listdir(os.path.join(workdir, 'checkpoints')) == ['2']
   assert os.path.exists(os.path.join(workdir, 'samples', 'final.png'))
   assert glob.glob(os.path.join(workdir, 'events.out.tfevents.*'))
+  # The report, written when training ends (report.at_end).
+  assert os.path.exists(os.path.join(workdir, 'report', 'index.html'))
+  assert 'Report: ' in result.stderr
 
 
 @pytest.mark.parametrize('flag,expected', [
