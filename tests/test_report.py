@@ -2,6 +2,7 @@
 
 import base64
 import glob
+import importlib
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import jax
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,7 +19,7 @@ import tensorflow as tf
 from jaxgan import report, train
 from jaxgan.errors import ConfigError
 from jaxgan.reporting import figures, latent_walk, page, progress_gif
-from jaxgan.reporting import scalar_log
+from jaxgan.reporting import run_history, scalar_log
 from tests.conftest import tiny_dcgan_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -75,6 +77,39 @@ def test_interpolations_end_at_the_endpoints_and_slerp_keeps_the_norm():
                              latent_walk.interpolate(z0, 2 * z0, 3, 'linear'))
   with pytest.raises(ConfigError, match='valid choices: slerp, linear'):
     latent_walk.interpolate(z0, z1, 3, 'cubic')
+
+
+def test_loss_figure_adds_wasserstein_and_penalty_panels_when_logged():
+  series = scalar_log.Series(np.arange(1, 6), np.linspace(0.0, 1.0, 5))
+  names = ('d_loss', 'g_loss', 'd_real', 'd_fake', 'wasserstein_estimate',
+           'gradient_penalty')
+  run = run_history.RunHistory('wgan_gp', '', {}, dict.fromkeys(names, series),
+                               [], [])
+  fig = figures.plot_curves([run], figures.LOSS_PANELS, 0.6, 'wgan_gp')
+  assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == [
+      'Losses', 'Discriminator output', 'Wasserstein estimate',
+      'Gradient penalty']
+  assert tuple(fig.get_size_inches() * fig.dpi) == (1000, 680)
+  assert figures.plot_curves([run._replace(scalars={})], figures.LOSS_PANELS,
+                             0.6, 'empty') is None
+
+
+def test_conditional_walk_has_one_row_per_class_along_one_path():
+  config = importlib.import_module('configs.cdcgan_mnist').get_config()
+  g_model, d_model = train.build_models(config)
+  state, _ = train.initial_state_and_step(config, g_model, d_model,
+                                          (28, 28, 1), jax.random.key(0))
+  grid, rows = latent_walk.walk(
+      g_model, state, config.model.noise_dim, config.model.noise_distribution,
+      10, jax.random.key(1), num_rows=3, num_points=4, method='slerp')
+  assert rows == list(range(10))  # num_rows is for unconditional models.
+  assert grid.shape == (10 * 30 + 2, 4 * 30 + 2, 1) and grid.dtype == np.uint8
+
+  def cell(row, col):
+    return grid[2 + 30 * row:30 * (row + 1), 2 + 30 * col:30 * (col + 1)]
+
+  assert not np.array_equal(cell(0, 0), cell(1, 0))  # The class matters.
+  assert not np.array_equal(cell(0, 0), cell(0, 3))  # The path moves.
 
 
 def test_progress_gif_has_one_labelled_frame_per_grid(tmp_path):
