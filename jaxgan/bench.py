@@ -20,11 +20,12 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags
 import jax
-import jax.numpy as jnp
+from jax.sharding import Mesh
 from ml_collections import config_flags
+import numpy as np
 
 from configs import dcgan_mnist
-from jaxgan import bench_references, config_validation, data, steps, train
+from jaxgan import bench_references, config_validation, data, parallel, steps, train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -37,6 +38,10 @@ _CONV_IMPL = flags.DEFINE_list(
 _STEPS = flags.DEFINE_integer('steps', 10, 'Timed train steps per setting.')
 _COMPARE = flags.DEFINE_list(
     'compare', [], 'Reference frameworks to time on the same step: torch, keras.')
+_DEVICES = flags.DEFINE_list(
+    'devices', [], 'Device counts to run data parallel over (the first N '
+    'devices), e.g. 1,2,4,8; empty: one device, no mesh. Virtual CPU devices: '
+    'XLA_FLAGS=--xla_force_host_platform_device_count=8.')
 
 DATASET_SIZE = 2048  # Synthetic images on the device; enough to shuffle.
 
@@ -51,24 +56,30 @@ class Result:
   note: str = ''
 
 
-def build_step(config, batch_size: int):
-  """The jitted train step of `jaxgan.main` for `config`, with its inputs."""
+def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
+  """The jitted train step of `jaxgan.main` for `config`, with its inputs;
+  data parallel over `mesh` as `jaxgan.main` runs it, where given."""
   config = config.copy_and_resolve_references()
   config.data.batch_size = batch_size
   config_validation.validate(config)
+  if mesh is not None:
+    parallel.check_batch_size(batch_size, mesh)
   shape = data.dataset_spec(config.data.name).image_shape
   g_model, d_model = train.build_models(config)
   state, train_step = train.initial_state_and_step(
-      config, g_model, d_model, shape, jax.random.key(0))
+      config, g_model, d_model, shape, jax.random.key(0), mesh)
   step_fn = jax.jit(steps.make_multi_step(train_step,
                                           config.train.steps_per_call),
-                    donate_argnums=0)
-  images = jax.random.randint(jax.random.key(1), (DATASET_SIZE,) + shape, 0,
-                              256).astype(jnp.uint8)
-  labels = jax.random.randint(jax.random.key(4), (DATASET_SIZE,), 0,
-                              max(1, config.model.num_classes))
-  return step_fn, (state, {'images': images, 'labels': labels},
-                   jax.random.key(2), jax.random.key(3))
+                    donate_argnums=0,
+                    out_shardings=mesh and parallel.replicated(mesh))
+  rng = np.random.default_rng(1)
+  dataset = {'images': rng.integers(0, 256, (DATASET_SIZE,) + shape,
+                                    np.uint8),
+             'labels': rng.integers(0, max(1, config.model.num_classes),
+                                    DATASET_SIZE).astype(np.int32)}
+  dataset = (jax.device_put(dataset) if mesh is None else
+             parallel.replicate_host_data(dataset, mesh))
+  return step_fn, (state, dataset, jax.random.key(2), jax.random.key(3))
 
 
 def useful_flops_per_step(config, batch_size: int) -> float:
@@ -85,9 +96,10 @@ def useful_flops_per_step(config, batch_size: int) -> float:
   return float((cost or {}).get('flops', 0.0))
 
 
-def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
+def time_jaxgan(config, batch_size: int, num_steps: int,
+                mesh: Optional[Mesh] = None) -> Result:
   """Steady-state images/s of `jaxgan.main`'s train step for `config`."""
-  step_fn, (state, *inputs) = build_step(config, batch_size)
+  step_fn, (state, *inputs) = build_step(config, batch_size, mesh)
   start = time.perf_counter()
   state, _ = step_fn(state, *inputs)
   jax.block_until_ready(state)
@@ -101,7 +113,9 @@ def time_jaxgan(config, batch_size: int, num_steps: int) -> Result:
   jax.block_until_ready((state, metrics))
   elapsed = time.perf_counter() - start
   flops = useful_flops_per_step(config, batch_size) * calls * fused
-  return Result(f'jaxgan (conv_impl={config.model.conv_impl})', batch_size,
+  devices = f', {mesh.size} devices' if mesh is not None else ''
+  return Result(f'jaxgan (conv_impl={config.model.conv_impl}{devices})',
+                batch_size,
                 batch_size * calls * fused / elapsed, compile_s,
                 flops / elapsed / 1e9 if flops else None)
 
@@ -135,15 +149,30 @@ def format_table(results: List[Result]) -> str:
   return '\n'.join(lines)
 
 
+def device_meshes(counts: List[str]) -> List[Optional[Mesh]]:
+  """A mesh over the first N devices for each count (none: [None])."""
+  meshes = []
+  for count in counts:
+    if not count.isdigit() or not 1 <= int(count) <= jax.device_count():
+      raise app.UsageError(
+          f'--devices={count!r}: expected counts in 1..{jax.device_count()} '
+          f'(the devices here); for more virtual CPU devices set '
+          f'XLA_FLAGS=--xla_force_host_platform_device_count=N.')
+    meshes.append(parallel.make_mesh(jax.devices()[:int(count)]))
+  return meshes or [None]
+
+
 def main(argv):
   del argv
+  meshes = device_meshes(_DEVICES.value)
   results = []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):
     for impl in _CONV_IMPL.value:
-      config = _CONFIG.value.copy_and_resolve_references()
-      config.model.conv_impl = impl
-      results.append(time_jaxgan(config, batch_size, _STEPS.value))
-      print(format_table(results[-1:]).splitlines()[-1], flush=True)
+      for mesh in meshes:
+        config = _CONFIG.value.copy_and_resolve_references()
+        config.model.conv_impl = impl
+        results.append(time_jaxgan(config, batch_size, _STEPS.value, mesh))
+        print(format_table(results[-1:]).splitlines()[-1], flush=True)
     for name in _COMPARE.value:
       if name not in bench_references.REFERENCES:
         raise app.UsageError(f'--compare={name!r}: valid choices are '

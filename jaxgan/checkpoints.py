@@ -8,7 +8,7 @@ from typing import Optional
 import jax
 import orbax.checkpoint as ocp
 
-from jaxgan import files
+from jaxgan import files, parallel
 from jaxgan.state import GANState
 
 BEST_DIR = 'best_checkpoint'
@@ -26,7 +26,9 @@ def make_manager(workdir: str, max_to_keep: Optional[int],
 
 
 def save(manager: ocp.CheckpointManager, state: GANState) -> int:
-  step = int(state.step)
+  """Saves `state` unless its step is saved already; every process of a
+  multi-host run takes part."""
+  step = int(parallel.to_host(state.step))
   if manager.latest_step() != step:
     manager.save(step, args=ocp.args.StandardSave(state))
     manager.wait_until_finished()
@@ -74,7 +76,7 @@ class BestCheckpoint:
     """Saves `state` if `value` beats the best so far; True if it did."""
     if not self.is_better(value):
       return False
-    step = int(state.step)
+    step = int(parallel.to_host(state.step))
     if self.manager.latest_step() != step:  # Else re-evaluated, same state.
       self.manager.save(step, args=ocp.args.StandardSave(state))
       self.manager.wait_until_finished()

@@ -10,7 +10,7 @@ once, for a run that is stuck.
 import contextlib
 import signal
 import threading
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from absl import logging
 
@@ -41,8 +41,9 @@ class StopRequest:
 
 
 @contextlib.contextmanager
-def stop_between_steps() -> Iterator[StopRequest]:
-  """Routes SIGINT and SIGTERM to a StopRequest for the duration of the block.
+def stop_between_steps(signals: Sequence[int] = SIGNALS
+                       ) -> Iterator[StopRequest]:
+  """Routes `signals` to a StopRequest for the duration of the block.
 
   Outside the main thread (where Python cannot install handlers) the default
   behaviour is kept and the request never fires.
@@ -59,7 +60,7 @@ def stop_between_steps() -> Iterator[StopRequest]:
     logging.warning('%s received: stopping after the current step (send it '
                     'again to stop at once).', signal.Signals(signum).name)
 
-  previous = {s: signal.signal(s, handle) for s in SIGNALS}
+  previous = {s: signal.signal(s, handle) for s in signals}
   try:
     yield request
   finally:

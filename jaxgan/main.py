@@ -17,7 +17,7 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
-from jaxgan import cli, config_validation, interrupts
+from jaxgan import cli, config_validation, interrupts, parallel
 from jaxgan.errors import ConfigError
 
 _WORKDIR = flags.DEFINE_string(
@@ -26,10 +26,21 @@ _WORKDIR = flags.DEFINE_string(
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Experiment config file, e.g. configs/dcgan_mnist.py.',
     lock_config=True)
+# Multi-process runs (launch/local.sh sets these; SLURM and Cloud TPU pods
+# are detected without them).
+_COORDINATOR = flags.DEFINE_string(
+    'coordinator_address', '', 'HOST:PORT of process 0, for jax.distributed.')
+_NUM_PROCESSES = flags.DEFINE_integer(
+    'num_processes', 0, 'Processes in the run (0: one, or detected).')
+_PROCESS_ID = flags.DEFINE_integer('process_id', -1,
+                                   'This process\'s index, 0..N-1.')
 
 
 def main(argv):
   cli.start(argv)
+  with cli.user_errors_exit():
+    parallel.initialize(_COORDINATOR.value, _NUM_PROCESSES.value,
+                        _PROCESS_ID.value)
   logging.info('JAX %s: process %d of %d, %d local / %d global devices (%s).',
                jax.__version__, jax.process_index(), jax.process_count(),
                jax.local_device_count(), jax.device_count(),

@@ -1,6 +1,7 @@
 """GANState: everything a training run carries from one step to the next."""
 
-from typing import Any, Tuple
+import functools
+from typing import Any, Optional, Tuple
 
 import flax
 import flax.linen as nn
@@ -46,10 +47,12 @@ def create_state(g_model: nn.Module, d_model: nn.Module,
                  g_tx: optax.GradientTransformation,
                  d_tx: optax.GradientTransformation,
                  noise_dim: int, image_shape: Tuple[int, ...],
-                 key: jax.Array, g_ema: bool = False) -> GANState:
-  """Initialises both nets (in one jitted call) and their optimizer states."""
+                 key: jax.Array, g_ema: bool = False,
+                 sharding: Optional[jax.sharding.Sharding] = None) -> GANState:
+  """Initialises both nets (in one jitted call) and their optimizer states,
+  placed with `sharding` (replicated over the mesh) where given."""
 
-  @jax.jit
+  @functools.partial(jax.jit, out_shardings=sharding)
   def init(key):
     g_key, d_key = jax.random.split(key)
     labels = jnp.zeros((1,), jnp.int32)

@@ -44,19 +44,22 @@ def latent_noise(key: jax.Array, batch_size: int, noise_dim: int,
 
 
 def real_batch(data: Data, data_key: jax.Array, batch_index: jnp.ndarray,
-               batch_size: int) -> Tuple[jnp.ndarray, jnp.ndarray]:
+               batch_size: int, place=lambda x: x
+               ) -> Tuple[jnp.ndarray, jnp.ndarray]:
   """Images in [-1, 1] and labels of batch `batch_index` of an epoch-wise
   shuffle, without replacement.
 
   Epoch e visits the images in the order permutation(fold_in(data_key, e));
   the trailing N % batch_size images of each epoch's order are skipped.
+  `place` shards the batch's indices, so that each device gathers only its
+  own share of the batch from its replica of the data.
   """
   num_images = data['images'].shape[0]
   batches_per_epoch = num_images // batch_size
   epoch = batch_index // batches_per_epoch
   order = jax.random.permutation(jax.random.fold_in(data_key, epoch), num_images)
   start = (batch_index % batches_per_epoch) * batch_size
-  indices = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
+  indices = place(jax.lax.dynamic_slice_in_dim(order, start, batch_size))
   return (to_unit_range(jnp.take(data['images'], indices, axis=0)),
           jnp.take(data['labels'], indices, axis=0))
 
@@ -73,10 +76,15 @@ class StepOptions:
   gp_weight: float = 10.0
   weight_clip: float = 0.01
   g_ema_decay: float = 0.0
+  # Where each batch lives: split over the mesh's `data` axis (None: one
+  # device). Every per-example array is constrained to it as it is made.
+  batch_sharding: Optional[jax.sharding.NamedSharding] = None
 
   @classmethod
-  def from_config(cls, config: ml_collections.ConfigDict) -> 'StepOptions':
-    return cls(batch_size=config.data.batch_size,
+  def from_config(cls, config: ml_collections.ConfigDict,
+                  batch_sharding=None) -> 'StepOptions':
+    return cls(batch_sharding=batch_sharding,
+               batch_size=config.data.batch_size,
                noise_dim=config.model.noise_dim,
                noise_distribution=config.model.noise_distribution,
                num_classes=config.model.num_classes,
@@ -119,8 +127,14 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
   opts = options
   batch = opts.batch_size
 
+  def sharded(x):
+    if opts.batch_sharding is None:
+      return x
+    return jax.lax.with_sharding_constraint(x, opts.batch_sharding)
+
   def noise(key):
-    return latent_noise(key, batch, opts.noise_dim, opts.noise_distribution)
+    return sharded(latent_noise(key, batch, opts.noise_dim,
+                                opts.noise_distribution))
 
   def apply_d(d_params, d_batch_stats, x, labels, dropout_key):
     logits, updates = d_model.apply(
@@ -178,7 +192,8 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
   def generator_step(state: GANState, key: jax.Array):
     z_key, label_key, g_drop, d_drop = jax.random.split(key, 4)
     z = noise(z_key)
-    labels = (jax.random.randint(label_key, (batch,), 0, opts.num_classes)
+    labels = (sharded(jax.random.randint(label_key, (batch,), 0,
+                                         opts.num_classes))
               if opts.num_classes else None)
 
     def loss_fn(g_params):
@@ -219,7 +234,8 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
 
     def d_update(state, i, key):
       real, real_labels = real_batch(
-          data, data_key, state.step * opts.d_steps_per_g_step + i, batch)
+          data, data_key, state.step * opts.d_steps_per_g_step + i, batch,
+          sharded)
       return discriminator_step(state, real, real_labels, key)
 
     state, d_metrics = repeat(d_update, state, d_keys)

@@ -3,29 +3,33 @@
 import json
 import math
 import os
+import signal
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from absl import logging
 from clu import metric_writers
 import jax
+from jax.sharding import Mesh
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgan import checkpoints, config_validation, data, files, images, interrupts, losses, models, optimizers, steps
+from jaxgan import checkpoints, config_validation, data, files, images, interrupts, losses, models, optimizers, parallel, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import periodic
 from jaxgan.reporting import scalar_log
 from jaxgan.state import GANState, create_state
 
 
-def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
-  """Creates the workdir and saves the config; refuses to resume a run whose
-  config differs in anything but length and reporting."""
+def prepare_workdir(workdir: str, config: ml_collections.ConfigDict,
+                    write: bool = True) -> None:
+  """Creates the workdir and saves the config (`write`: the lead process
+  only); refuses to resume a run whose config differs in anything but length
+  and reporting."""
   try:
     os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, '.write_test')
+    probe = os.path.join(workdir, f'.write_test.{jax.process_index()}')
     with open(probe, 'w') as f:
       f.write('ok')
     os.remove(probe)
@@ -43,7 +47,8 @@ def prepare_workdir(workdir: str, config: ml_collections.ConfigDict) -> None:
           f'--workdir={workdir!r} holds a run with a different config, which '
           f'cannot be resumed with this one:\n{lines}\nUse a new workdir, or '
           f'the saved config ({config_path}).')
-  files.write_json(config_path, config.to_dict())
+  if write:
+    files.write_json(config_path, config.to_dict())
 
 
 def has_checkpoint(workdir: str) -> bool:
@@ -53,7 +58,8 @@ def has_checkpoint(workdir: str) -> bool:
       name.isdigit() for name in os.listdir(directory))
 
 
-def record_data_source(workdir: str, dataset: data.Dataset) -> None:
+def record_data_source(workdir: str, dataset: data.Dataset,
+                       write: bool = True) -> None:
   """Writes data_source.json; refuses to resume on other data than the run
   began with (source=auto may find full MNIST where it once fell back)."""
   path = os.path.join(workdir, 'data_source.json')
@@ -69,7 +75,8 @@ def record_data_source(workdir: str, dataset: data.Dataset) -> None:
           f'{summary["num_images"]} from {summary["source"]!r}. Set '
           f'--config.data.source={saved["source"]} to continue on the same '
           f'data, or use a new workdir.')
-  files.write_json(path, summary)
+  if write:
+    files.write_json(path, summary)
 
 
 def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
@@ -101,19 +108,23 @@ def build_models(config: ml_collections.ConfigDict):
 
 
 def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
-                           d_model, image_shape, init_key: jax.Array):
+                           d_model, image_shape, init_key: jax.Array,
+                           mesh: Optional[Mesh] = None):
   """The freshly initialised GANState and the (unjitted) train step of
-  `config`: what `train_and_evaluate` runs and `jaxgan.bench` times."""
+  `config`: what `train_and_evaluate` runs and `jaxgan.bench` times. With a
+  mesh, the state is replicated over it and batches are sharded."""
   g_tx = optimizers.make_optimizer(config.optimizer,
                                    config.optimizer.g_learning_rate)
   d_tx = optimizers.make_optimizer(config.optimizer,
                                    config.optimizer.d_learning_rate)
   state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
                        image_shape, init_key,
-                       g_ema=config.train.g_ema_decay > 0)
+                       g_ema=config.train.g_ema_decay > 0,
+                       sharding=mesh and parallel.replicated(mesh))
   train_step = steps.make_train_step(
       g_model, d_model, losses.get_loss(config.loss.name), g_tx, d_tx,
-      steps.StepOptions.from_config(config))
+      steps.StepOptions.from_config(config,
+                                    mesh and parallel.batch_sharded(mesh)))
   return state, train_step
 
 
@@ -141,14 +152,25 @@ def sample_inputs(config: ml_collections.ConfigDict, key: jax.Array,
   return z, labels
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict,
-                       workdir: str) -> GANState:
-  """Trains (or resumes) the GAN described by `config` in `workdir`."""
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
+                       mesh: Optional[Mesh] = None) -> GANState:
+  """Trains (or resumes) the GAN described by `config` in `workdir`, data
+  parallel over `mesh` (default: every device of every process)."""
   # ---------------------------------------------------------------- checks
   config_validation.validate(config)
+  mesh = mesh or parallel.make_mesh()
+  parallel.check_batch_size(config.data.batch_size, mesh)
+  multi_process = jax.process_count() > 1
+  if multi_process and config.train.eval_every:
+    raise ConfigError(
+        f'train.eval_every={config.train.eval_every} with '
+        f'{jax.process_count()} processes: evaluation during training runs in '
+        f'single-process runs only. Set train.eval_every=0 and run python -m '
+        f'jaxgan.evaluate --workdir={workdir} on one host afterwards.')
+  lead_process = jax.process_index() == 0
   g_model, d_model = build_models(config)
   spec = data.dataset_spec(config.data.name)
-  prepare_workdir(workdir, config)
+  prepare_workdir(workdir, config, write=lead_process)
 
   # ------------------------------------------------------------------ data
   dataset = data.load(config.data.name, config.data.source,
@@ -158,25 +180,26 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   if batch_size > num_images:
     raise ConfigError(f'data.batch_size={batch_size} is larger than the '
                       f'{num_images} images of the {dataset.source} dataset.')
-  record_data_source(workdir, dataset)
+  record_data_source(workdir, dataset, write=lead_process)
   logging.info('Data: %d images %s from %s.', num_images,
                dataset.images.shape[1:], dataset.description)
-  # uint8 images and their labels, on the device once.
-  device_data = jax.device_put({'images': dataset.images,
-                                'labels': dataset.labels})
+  # uint8 images and their labels, on every device once; each device
+  # gathers its share of every batch from its replica.
+  device_data = parallel.replicate_host_data(
+      {'images': dataset.images, 'labels': dataset.labels}, mesh)
 
   # ------------------------------------------------------- state & restore
   init_key, loop_key, data_key, sample_key = run_keys(config.seed)
   state, train_step = initial_state_and_step(config, g_model, d_model,
-                                             spec.image_shape, init_key)
+                                             spec.image_shape, init_key, mesh)
   manager = checkpoints.make_manager(workdir,
                                      config.train.max_checkpoints_to_keep)
   restored = checkpoints.restore(manager, state)
   if restored is not None:
     state = restored
-    logging.info('Resumed from %s at step %d.', manager.directory,
-                 int(state.step))
-  start_step = int(state.step)
+  start_step = int(parallel.to_host(state.step))
+  if restored is not None:
+    logging.info('Resumed from %s at step %d.', manager.directory, start_step)
   num_steps = total_steps(config, num_images)
   batches_per_epoch = num_images // batch_size
   logging.info('Training %d steps of %d D and %d G updates (%.4g epochs of %d '
@@ -186,32 +209,38 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                batches_per_epoch, batch_size, start_step)
 
   # ------------------------------------------------------------- functions
+  # State and metrics stay replicated; XLA inserts the collectives.
+  replicated = parallel.replicated(mesh)
   steps_per_call = config.train.steps_per_call
   multi_step = jax.jit(steps.make_multi_step(train_step, steps_per_call),
-                       donate_argnums=0)
+                       donate_argnums=0, out_shardings=replicated)
   single_step = (multi_step if steps_per_call == 1 else
-                 jax.jit(train_step, donate_argnums=0))
+                 jax.jit(train_step, donate_argnums=0,
+                         out_shardings=replicated))
   sample_z, sample_labels = sample_inputs(config, sample_key,
                                          config.train.num_sample_images)
   generate = jax.jit(
-      lambda s: steps.generate(g_model, s, sample_z, sample_labels))
+      lambda s: steps.generate(g_model, s, sample_z, sample_labels),
+      out_shardings=replicated)
 
-  lead_process = jax.process_index() == 0
   writer = metric_writers.create_default_writer(workdir,
                                                 just_logging=not lead_process)
   if lead_process:
     writer = metric_writers.MultiWriter(
         [writer, scalar_log.ScalarLog(workdir)])
   samples_dir = os.path.join(workdir, 'samples')
-  os.makedirs(samples_dir, exist_ok=True)
+  if lead_process:
+    os.makedirs(samples_dir, exist_ok=True)
 
   evaluate = (periodic.PeriodicEvaluation(config, workdir, g_model, writer)
               if config.train.eval_every else None)
 
   def write_samples(name: str) -> None:
-    grid = images.make_grid(jax.device_get(generate(state)))
-    images.save_png(os.path.join(samples_dir, f'{name}.png'), grid)
-    writer.write_images(int(state.step), {'samples': grid[None]})
+    generated = generate(state)  # On every process: one SPMD program.
+    if lead_process:
+      grid = images.make_grid(parallel.to_host(generated))
+      images.save_png(os.path.join(samples_dir, f'{name}.png'), grid)
+      writer.write_images(step, {'samples': grid[None]})
 
   # ------------------------------------------------------------------ loop
   step = start_step
@@ -219,7 +248,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
     write_samples(f'step_{step:07d}')  # What the untrained generator makes.
   last_log_time, last_log_step = None, step
   train_start = time.time()
-  with interrupts.stop_between_steps() as stop_request:
+  # Multi-process: SIGTERM is JAX's preemption notice, agreed on by all
+  # processes at one step (Orbax's sync point below); SIGINT stays local.
+  with interrupts.stop_between_steps(
+      interrupts.SIGNALS if not multi_process else (signal.SIGINT,)
+  ) as stop_request:
     try:
       while step < num_steps:
         fused = steps_per_call if num_steps - step >= steps_per_call else 1
@@ -235,7 +268,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
         now = time.time()
         if (step % config.train.log_every == 0 or step == num_steps or
             now - last_log_time > PROGRESS_EVERY_SECONDS):
-          scalars = {k: float(v) for k, v in jax.device_get(metrics).items()}
+          scalars = {k: float(v) for k, v in
+                     parallel.to_host(metrics).items()}
           now = time.time()
           if step > last_log_step:
             steps_per_sec = (step - last_log_step) / (now - last_log_time)
@@ -260,6 +294,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
           checkpoints.save(manager, state)
         if evaluate and step % config.train.eval_every == 0:
           evaluate(state)
+        if multi_process and manager.reached_preemption(step):
+          stop_request.signum = signal.SIGTERM
         if stop_request:
           break
     except KeyboardInterrupt:
@@ -267,7 +303,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
       raise
     if stop_request:
       _save_on_interrupt(manager, state)
-      raise interrupts.Interrupted(stop_request.signum, int(state.step))
+      raise interrupts.Interrupted(stop_request.signum, step)
 
   # ----------------------------------------------------------------- final
   checkpoints.save(manager, state)
@@ -280,10 +316,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
     evaluate.close()
   writer.close()
   manager.close()
-  logging.info('Done: step %d in %s. Workdir: %s', int(state.step),
+  logging.info('Done: step %d in %s. Workdir: %s', step,
                _format_duration(time.time() - train_start), workdir)
   if config.report.at_end and lead_process:
-    _write_report(workdir, dataset, (g_model, state))
+    _write_report(workdir, dataset, (g_model, parallel.to_host(state)))
   return state
 
 

@@ -1,0 +1,115 @@
+"""Data parallel over a mesh and multi-process runs, on CPU: 8 virtual
+devices against 1, checkpoints moved between device counts, and two
+processes with jax.distributed against one."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import types
+
+import pytest
+
+from jaxgan import parallel
+from jaxgan.errors import ConfigError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Float32 round-off in reductions split over devices; params are O(1-10).
+TOLERANCE = 5e-5
+
+
+def run_script(script, log_path, *args, devices=1):
+  """Starts tests/`script` with `devices` virtual CPU devices, its output to
+  files (processes that wait on each other must never block on a full
+  pipe)."""
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', JAX_PLATFORMS='cpu',
+             XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
+  with open(f'{log_path}.out', 'w') as out, open(f'{log_path}.err', 'w') as err:
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(REPO, 'tests', script),
+         *map(str, args)], cwd=REPO, env=env, stdout=out, stderr=err)
+  process.log_path = log_path
+  return process
+
+
+def json_line(process, timeout=900):
+  process.wait(timeout=timeout)
+  with open(f'{process.log_path}.err') as f:
+    assert process.returncode == 0, f.read()[-4000:]
+  with open(f'{process.log_path}.out') as f:
+    return json.loads([l for l in f if l.startswith('{')][-1])
+
+
+def test_eight_devices_compute_what_one_does_and_share_checkpoints(tmp_path):
+  """A BatchNorm DCGAN and a WGAN-GP (n_critic 2), 5 steps at global batch 8
+  on 8 devices and on 1; and the DCGAN checkpointed at step 2 on one device
+  count and finished on the other."""
+  result = json_line(run_script('parallel_check.py', tmp_path / 'log',
+                                tmp_path, devices=8))
+  for name, difference in result.items():
+    if 'largest param' not in name:
+      assert difference < TOLERANCE, result
+  assert result['dcgan: largest param'] > 1  # Compared something real.
+
+
+def free_port() -> int:
+  with socket.socket() as s:
+    s.bind(('127.0.0.1', 0))
+    return s.getsockname()[1]
+
+
+def test_two_processes_agree_with_each_other_and_with_one(tmp_path):
+  coordinator = f'127.0.0.1:{free_port()}'
+  workers = [run_script('multiprocess_check.py', tmp_path / f'log{i}',
+                        tmp_path / 'two', coordinator, 2, i)
+             for i in range(2)]
+  reference = run_script('multiprocess_check.py', tmp_path / 'log', tmp_path /
+                         'one', '', 0, -1)
+  first, second = (json_line(w) for w in workers)
+  alone = json_line(reference)
+  assert (first['process'], second['process']) == (0, 1)
+  assert first['processes'] == 2 and first['devices'] == 2
+  assert first['sha256'] == second['sha256']  # Bit for bit the same.
+  assert alone['processes'] == 1 and alone['devices'] == 1
+  for a, b in zip(first['g_params'], alone['g_params']):
+    assert max(abs(x - y) for x, y in zip(a, b)) < TOLERANCE
+  # Only process 0 wrote the logs and samples; both wrote the checkpoint.
+  two = tmp_path / 'two'
+  assert len(list(two.glob('events.out.tfevents.*'))) == 1
+  assert os.listdir(two / 'checkpoints') == ['5']
+  assert (two / 'samples' / 'final.png').exists()
+
+
+@pytest.mark.parametrize('address,num,pid', [
+    ('127.0.0.1:1234', 0, 0), ('', 2, 0), ('127.0.0.1:1234', 2, 2),
+    ('127.0.0.1:1234', 2, -1)])
+def test_inconsistent_multi_process_flags_are_named(address, num, pid):
+  with pytest.raises(ConfigError, match=f'--num_processes={num} '
+                                        f'--process_id={pid} are inconsistent'):
+    parallel.initialize(address, num, pid)
+
+
+def test_clusters_are_detected_from_their_environment(monkeypatch):
+  for name in ('SLURM_NTASKS', 'SLURM_PROCID', 'SLURM_STEP_NODELIST',
+               'TPU_WORKER_HOSTNAMES'):
+    monkeypatch.delenv(name, raising=False)
+  assert parallel.cluster_environment() is None
+  monkeypatch.setenv('SLURM_NTASKS', '1')
+  monkeypatch.setenv('SLURM_PROCID', '0')
+  monkeypatch.setenv('SLURM_STEP_NODELIST', 'node[1-2]')
+  assert parallel.cluster_environment() is None  # One task: one process.
+  monkeypatch.setenv('SLURM_NTASKS', '16')
+  assert parallel.cluster_environment() == 'SLURM (16 tasks)'
+  monkeypatch.delenv('SLURM_STEP_NODELIST')  # The batch shell, not srun.
+  assert parallel.cluster_environment() is None
+  monkeypatch.delenv('SLURM_NTASKS')
+  monkeypatch.setenv('TPU_WORKER_HOSTNAMES', 'w0,w1,w2,w3')
+  assert parallel.cluster_environment() == 'Cloud TPU pod slice (4 workers)'
+
+
+def test_batch_size_must_divide_over_the_mesh():
+  parallel.check_batch_size(8, types.SimpleNamespace(size=8))
+  with pytest.raises(ConfigError, match='data.batch_size=12 is not divisible '
+                     'by the device count 8; .* use a multiple of 8'):
+    parallel.check_batch_size(12, types.SimpleNamespace(size=8))
