@@ -71,7 +71,8 @@ def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
   step_fn = jax.jit(steps.make_multi_step(train_step,
                                           config.train.steps_per_call),
                     donate_argnums=0,
-                    out_shardings=mesh and parallel.replicated(mesh))
+                    out_shardings=(None if mesh is None else
+                                   parallel.replicated(mesh)))
   rng = np.random.default_rng(1)
   dataset = {'images': rng.integers(0, 256, (DATASET_SIZE,) + shape,
                                     np.uint8),

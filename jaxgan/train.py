@@ -117,14 +117,15 @@ def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
                                    config.optimizer.g_learning_rate)
   d_tx = optimizers.make_optimizer(config.optimizer,
                                    config.optimizer.d_learning_rate)
+  on_mesh = mesh is not None
   state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
                        image_shape, init_key,
                        g_ema=config.train.g_ema_decay > 0,
-                       sharding=mesh and parallel.replicated(mesh))
+                       sharding=parallel.replicated(mesh) if on_mesh else None)
   train_step = steps.make_train_step(
       g_model, d_model, losses.get_loss(config.loss.name), g_tx, d_tx,
-      steps.StepOptions.from_config(config,
-                                    mesh and parallel.batch_sharded(mesh)))
+      steps.StepOptions.from_config(
+          config, parallel.batch_sharded(mesh) if on_mesh else None))
   return state, train_step
 
 

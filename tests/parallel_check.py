@@ -18,8 +18,8 @@ from tests.conftest import tiny_dcgan_config  # pylint: disable=g-import-not-at-
 
 
 def config_for(model: str, num_steps: int):
-  config = tiny_dcgan_config(num_steps=num_steps, checkpoint_every=1,
-                             log_every=1)
+  config = tiny_dcgan_config(num_steps=num_steps, log_every=1,
+                             sample_every=100)
   # Adam turns gradients that are rounding noise (those of conv biases
   # followed by BatchNorm, zero in exact arithmetic) into full +-lr steps of
   # either sign; a larger epsilon keeps round-off at round-off scale.

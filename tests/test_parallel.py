@@ -4,6 +4,7 @@ processes with jax.distributed against one."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -113,3 +114,40 @@ def test_batch_size_must_divide_over_the_mesh():
   with pytest.raises(ConfigError, match='data.batch_size=12 is not divisible '
                      'by the device count 8; .* use a multiple of 8'):
     parallel.check_batch_size(12, types.SimpleNamespace(size=8))
+
+
+@pytest.mark.slow
+def test_sigterm_to_two_processes_saves_at_one_step_and_resumes(tmp_path):
+  """launch/local.sh, SIGTERM mid-run: JAX's preemption sync point stops
+  both processes at the same step, which is checkpointed; the rerun goes on
+  from it."""
+  def launch(num_steps, port):
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(port),
+               LOG_DIR=str(tmp_path / f'logs{num_steps}'),
+               TF_CPP_MIN_LOG_LEVEL='2')
+    return subprocess.Popen(
+        [os.path.join(REPO, 'launch', 'local.sh'),
+         '--config=configs/dcgan_mnist.py', f'--workdir={tmp_path / "run"}',
+         '--config.data.source=bundled', '--config.data.batch_size=8',
+         f'--config.train.num_steps={num_steps}', '--config.train.log_every=10',
+         '--config.train.sample_every=1000',
+         '--config.train.checkpoint_every=1000',
+         '--config.train.num_sample_images=4', '--config.report.at_end=False'],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+
+  run = launch(2000, free_port())
+  for line in run.stdout:  # Process 0's output.
+    if ' step 30/2000 ' in line:
+      run.send_signal(signal.SIGTERM)  # local.sh passes it to both.
+      break
+  output = run.communicate(timeout=300)[0]
+  assert run.returncode == 143, output[-3000:]
+  saved = os.listdir(tmp_path / 'run' / 'checkpoints')
+  assert len(saved) == 1 and 30 <= int(saved[0]) < 2000, saved
+  with open(tmp_path / 'logs2000' / 'process_1.log') as f:
+    assert f'saved a checkpoint at step {saved[0]}' in f.read()
+  resumed = launch(int(saved[0]) + 10, free_port())
+  output = resumed.communicate(timeout=300)[0]
+  assert resumed.returncode == 0, output[-3000:]
+  assert f'Resumed from {tmp_path / "run" / "checkpoints"} at step {saved[0]}' in output
