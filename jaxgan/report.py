@@ -146,7 +146,7 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
   """real_vs_fake.png and latent_walk.png; returns the state's step. A run
   with no checkpoint yet has none to show; a --checkpoint asked for that
   does not exist is an error."""
-  config = runs.load_config(run.workdir)
+  config = runs.config_from_saved(run.config)
   try:
     if trained is None:
       g_model, _, state = runs.load_state(run.workdir, config,
@@ -168,8 +168,10 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
   generated = jax.jit(lambda s: steps.generate(g_model, s, z, labels))(state)
   try:
     if dataset is None:
-      dataset = data.load(config.data.name, _recorded_source(run, config),
-                          config.data.data_dir, allow_download=False)
+      # The source the run trained on (source=auto resolves to one).
+      source = (run.data_source or {}).get('source', config.data.source)
+      dataset = data.load(config.data.name, source, config.data.data_dir,
+                          allow_download=False)
   except ConfigError as e:
     figs.skip('real_vs_fake.png', f'the training data is not available '
               f'here: {e}')
@@ -208,15 +210,6 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
   return step
 
 
-def _recorded_source(run: run_history.RunHistory, config) -> str:
-  """The source the run actually trained on (source=auto resolves to one)."""
-  path = os.path.join(run.workdir, 'data_source.json')
-  if os.path.exists(path):
-    with open(path) as f:
-      return json.load(f)['source']
-  return config.data.source
-
-
 def _metric_table(record: dict) -> str:
   rows = [(name, record['metrics'][name], record['reference'][name],
            'higher' if higher else 'lower')
@@ -235,13 +228,9 @@ def _metric_table(record: dict) -> str:
 
 def _summary(run: run_history.RunHistory, step: Optional[int]) -> str:
   config = run.config
-  source = os.path.join(run.workdir, 'data_source.json')
-  described = config['data']['name']
-  if os.path.exists(source):
-    with open(source) as f:
-      described = json.load(f)['description']
   rows = [('workdir', os.path.abspath(run.workdir)),
-          ('data', described),
+          ('data', (run.data_source or {}).get('description',
+                                               config['data']['name'])),
           ('generator / discriminator',
            f'{config["model"]["generator"]} / '
            f'{config["model"]["discriminator"]}'),

@@ -24,10 +24,15 @@ def saved_config(workdir: str) -> dict:
 
 
 def load_config(workdir: str) -> ml_collections.ConfigDict:
-  """workdir/config.json over configs/default.py (so runs saved before a
-  field existed read it at its default), checked."""
+  """workdir/config.json over configs/default.py, checked."""
+  return config_from_saved(saved_config(workdir))
+
+
+def config_from_saved(saved: dict) -> ml_collections.ConfigDict:
+  """A saved config over configs/default.py (so runs saved before a field
+  existed read it at its default), checked."""
   config = default.get_config()
-  _overlay(config, saved_config(workdir))
+  _overlay(config, saved)
   config_validation.validate(config)
   return config
 

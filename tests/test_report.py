@@ -83,8 +83,8 @@ def test_loss_figure_adds_wasserstein_and_penalty_panels_when_logged():
   series = scalar_log.Series(np.arange(1, 6), np.linspace(0.0, 1.0, 5))
   names = ('d_loss', 'g_loss', 'd_real', 'd_fake', 'wasserstein_estimate',
            'gradient_penalty')
-  run = run_history.RunHistory('wgan_gp', '', {}, dict.fromkeys(names, series),
-                               [], [])
+  run = run_history.RunHistory('wgan_gp', '', {}, None,
+                               dict.fromkeys(names, series), [], [])
   fig = figures.plot_curves([run], figures.LOSS_PANELS, 0.6, 'wgan_gp')
   assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == [
       'Losses', 'Discriminator output', 'Wasserstein estimate',

@@ -1,11 +1,12 @@
-"""Everything a report reads from a workdir, gathered once: the saved config,
-the scalar history, the evaluations and the saved sample grids."""
+"""Everything a report reads from a workdir, gathered once: the saved config
+and data source, the scalar history, the evaluations and the saved sample
+grids."""
 
 import glob
 import json
 import os
 import re
-from typing import Dict, List, NamedTuple, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from jaxgan import runs
 from jaxgan.reporting import scalar_log
@@ -17,6 +18,7 @@ class RunHistory(NamedTuple):
   label: str
   workdir: str
   config: dict                               # workdir/config.json
+  data_source: Optional[dict]                # workdir/data_source.json
   scalars: Dict[str, scalar_log.Series]      # workdir/scalars.jsonl
   evaluations: List[dict]                    # workdir/eval/metrics_*.json, by step
   sample_grids: List[Tuple[int, str]]        # (step, workdir/samples/step_*.png)
@@ -24,6 +26,11 @@ class RunHistory(NamedTuple):
 
 def load(workdir: str, label: str = '') -> RunHistory:
   config = runs.saved_config(workdir)
+  data_source = None
+  source_path = os.path.join(workdir, 'data_source.json')
+  if os.path.exists(source_path):
+    with open(source_path) as f:
+      data_source = json.load(f)
   evaluations = []
   for path in glob.glob(os.path.join(workdir, 'eval', 'metrics_*.json')):
     with open(path) as f:
@@ -36,5 +43,6 @@ def load(workdir: str, label: str = '') -> RunHistory:
       grids.append((int(match.group(1)), path))
   grids.sort()
   return RunHistory(label or os.path.basename(os.path.normpath(workdir)),
-                    workdir, config, scalar_log.read_scalars(workdir),
+                    workdir, config, data_source,
+                    scalar_log.read_scalars(workdir),
                     evaluations, grids)
