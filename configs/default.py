@@ -152,6 +152,13 @@ def get_config() -> ml_collections.ConfigDict:
   # and at the end, and keep the best checkpoint; 0 = off. The first
   # evaluation trains the dataset's evaluator classifier unless it is cached.
   config.train.eval_every = 0
+  # When a loss, a gradient statistic or a parameter turns NaN or inf
+  # (checked at every log step and before every checkpoint, so no
+  # non-finite state is ever saved): stop | rollback (restore the last good
+  # checkpoint and continue on a new random stream, at most max_rollbacks
+  # times over the run, resumes included; see workdir/divergence.json).
+  config.train.on_nan = 'stop'
+  config.train.max_rollbacks = 3
 
   config.eval = ml_collections.ConfigDict()
   # Generated and real images per evaluation during training (jaxgan.evaluate

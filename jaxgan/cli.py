@@ -5,10 +5,9 @@ import contextlib
 import logging as std_logging
 import sys
 
-from absl import app
 from absl import logging
 
-from jaxgan.errors import ConfigError
+from jaxgan.errors import JaxganError
 
 
 class _OnlyWarningsFromLibraries(std_logging.Filter):
@@ -24,16 +23,20 @@ def start(argv) -> None:
   """How every command begins: libraries quiet, no stray arguments."""
   logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
   if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+    print(f'jaxgan: error: unexpected arguments: {" ".join(argv[1:])}; '
+          f'flags take the form --name=value (--helpfull lists them).',
+          file=sys.stderr)
+    sys.exit(2)
 
 
 @contextlib.contextmanager
 def user_errors_exit():
-  """A ConfigError (bad flag, config, dataset or workdir) ends the command
-  with its message and exit code 2."""
+  """A JaxganError ends the command with its message and its exit code: 2
+  for a bad flag, config, dataset or workdir, 1 for a damaged checkpoint, a
+  failed save or a diverged run."""
   try:
     yield
-  except ConfigError as e:
+  except JaxganError as e:
     logging.error('%s', e)
     print(f'jaxgan: error: {e}', file=sys.stderr)
-    sys.exit(2)
+    sys.exit(e.exit_code)

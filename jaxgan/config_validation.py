@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import data, losses, models, optimizers, steps
+from jaxgan import data, divergence, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import metrics
 from jaxgan.models import conditional, layers
@@ -24,7 +24,7 @@ RESUMABLE_CHANGES = frozenset({
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
     'data.data_dir', 'data.allow_download', 'model.conv_impl',
-    'train.eval_every',
+    'train.eval_every', 'train.on_nan', 'train.max_rollbacks',
 })
 # Evaluation and report settings never change what trains, so a resumed run
 # may change them all.
@@ -181,6 +181,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
           f'{steps_per_call} at a time, so periodic actions can only happen '
           f'at multiples of it.')
   _int(config, 'train.max_checkpoints_to_keep', 1)
+  _choice(config, 'train.on_nan', divergence.ON_NAN)
+  _int(config, 'train.max_rollbacks', 0)
   _int(config, 'train.num_sample_images', 1)
   eval_every = config.train.eval_every
   if eval_every and not data.DATASETS[config.data.name].num_classes:

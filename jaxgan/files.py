@@ -24,3 +24,11 @@ def write_json(path: str, obj) -> None:
   """Writes `obj` as JSON, atomically."""
   with atomic_write(path) as tmp, open(tmp, 'w') as f:
     json.dump(obj, f, indent=2, sort_keys=True, default=str)
+
+
+def read_json(path: str, default=None):
+  """The JSON in `path`, or `default` where there is no such file."""
+  if not os.path.exists(path):
+    return default
+  with open(path) as f:
+    return json.load(f)

@@ -3,6 +3,8 @@
 Override any config field on the command line, e.g.
   --config.train.num_steps=300 --config.data.batch_size=64
 Rerunning with the same --workdir resumes from its latest checkpoint.
+Exit codes: 0 done, 2 bad flag/config/data/workdir, 1 damaged checkpoint,
+failed save or diverged run, 128+N stopped by signal N (checkpoint saved).
 """
 
 import glob
@@ -26,6 +28,15 @@ _WORKDIR = flags.DEFINE_string(
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Experiment config file, e.g. configs/dcgan_mnist.py.',
     lock_config=True)
+_RESTORE_FALLBACK = flags.DEFINE_bool(
+    'restore_fallback', False,
+    'If the latest checkpoint is damaged, move it to '
+    'workdir/damaged_checkpoints and resume from the newest intact one '
+    '(default: stop and name it).')
+_FORCE = flags.DEFINE_bool(
+    'force', False,
+    'Start this experiment even if --workdir holds another one (a different '
+    'config or data), moving that run to workdir/replaced/TIME.')
 # Multi-process runs (launch/local.sh sets these; SLURM and Cloud TPU pods
 # are detected without them).
 _COORDINATOR = flags.DEFINE_string(
@@ -51,18 +62,18 @@ def main(argv):
       'seed' in config  # pylint: disable=pointless-statement
       # (A config file that failed to load raises on first use.)
     except OSError as e:
-      configs = sorted(glob.glob(os.path.join('configs', '[!_]*.py')))
-      raise ConfigError(
-          f'--config cannot be loaded: {" ".join(str(e).split())}. Configs '
-          f'here: '
-          f'{", ".join(configs) or "none (run from the repository root)"}.'
-      ) from e
+      raise ConfigError(_config_load_error(e)) from e
+    if not _WORKDIR.value.strip():
+      raise ConfigError('--workdir is empty: give the directory for the '
+                        'run\'s checkpoints, logs and samples.')
     # Bad config values fail here, before TensorFlow (imported by the loop's
     # data and metric-writer libraries) takes seconds to load.
     config_validation.validate(config)
     from jaxgan import train  # pylint: disable=g-import-not-at-top
     try:
-      train.train_and_evaluate(config, _WORKDIR.value)
+      train.train_and_evaluate(config, _WORKDIR.value,
+                               restore_fallback=_RESTORE_FALLBACK.value,
+                               force=_FORCE.value)
     except interrupts.Interrupted as e:
       sys.exit(e.exit_code)
     except KeyboardInterrupt:
@@ -71,10 +82,20 @@ def main(argv):
       sys.exit(130)
 
 
+def _config_load_error(error: OSError) -> str:
+  configs = sorted(glob.glob(os.path.join('configs', '[!_]*.py')))
+  return (f'--config cannot be loaded: {" ".join(str(error).split())}. '
+          f'Configs here: '
+          f'{", ".join(configs) or "none (run from the repository root)"}.')
+
+
 def parse_flags(argv):
   """absl's parser, with bad --config.* overrides reported in one line."""
   try:
     return flags.FLAGS(argv)
+  except OSError as e:  # --config failed to load, then overrides used it.
+    print(f'jaxgan: error: {_config_load_error(e)}', file=sys.stderr)
+    sys.exit(2)
   except (flags.Error, AttributeError, KeyError, TypeError, ValueError) as e:
     detail = e
     while isinstance(detail, BaseException) and detail.args:

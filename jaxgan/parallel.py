@@ -100,3 +100,11 @@ def to_host(tree):
   return jax.tree.map(
       lambda x: np.asarray(x if getattr(x, 'is_fully_addressable', True)
                            else x.addressable_data(0)), tree)
+
+
+def sync(name: str) -> None:
+  """Waits until every process gets here (a no-op in a single process):
+  for file changes the lead process makes that all of them then read."""
+  if jax.process_count() > 1:
+    from jax.experimental import multihost_utils  # pylint: disable=g-import-not-at-top
+    multihost_utils.sync_global_devices(name)

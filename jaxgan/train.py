@@ -1,8 +1,9 @@
 """The training loop: init or restore, run jitted steps, periodic actions."""
 
-import json
+import contextlib
 import math
 import os
+import shutil
 import signal
 import time
 from typing import NamedTuple, Optional
@@ -13,20 +14,25 @@ import jax
 from jax.sharding import Mesh
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
 
-from jaxgan import checkpoints, config_validation, data, files, images, interrupts, losses, models, optimizers, parallel, steps
-from jaxgan.errors import ConfigError
+from jaxgan import checkpoints, config_validation, data, divergence, files, images, interrupts, losses, models, optimizers, parallel, steps
+from jaxgan.errors import ConfigError, JaxganError
 from jaxgan.evaluation import periodic
 from jaxgan.reporting import scalar_log
 from jaxgan.state import GANState, create_state
 
 
+# Where --force moves the run a workdir held, under workdir/.
+REPLACED_DIR = 'replaced'
+
+
 def prepare_workdir(workdir: str, config: ml_collections.ConfigDict,
-                    write: bool = True) -> None:
-  """Creates the workdir and saves the config (`write`: the lead process
-  only); refuses to resume a run whose config differs in anything but length
-  and reporting."""
+                    dataset_summary: dict, write: bool = True,
+                    force: bool = False) -> None:
+  """Creates the workdir and records the run's config and data (`write`:
+  the lead process only). Refuses a workdir holding another experiment (a
+  checkpointed run whose config differs in more than length and reporting,
+  or whose data differs) unless `force`, which moves that run aside."""
   try:
     os.makedirs(workdir, exist_ok=True)
     probe = os.path.join(workdir, f'.write_test.{jax.process_index()}')
@@ -36,19 +42,58 @@ def prepare_workdir(workdir: str, config: ml_collections.ConfigDict,
   except OSError as e:
     raise ConfigError(f'--workdir={workdir!r} is not writable: {e}.') from e
   config_path = os.path.join(workdir, 'config.json')
-  if os.path.exists(config_path) and has_checkpoint(workdir):
-    with open(config_path) as f:
-      saved = json.load(f)
-    diffs = config_validation.resume_differences(saved, config)
-    if diffs:
-      lines = '\n'.join(f'  {field}: {old!r} (saved) -> {new!r} (now)'
-                        for field, old, new in diffs)
-      raise ConfigError(
-          f'--workdir={workdir!r} holds a run with a different config, which '
-          f'cannot be resumed with this one:\n{lines}\nUse a new workdir, or '
-          f'the saved config ({config_path}).')
+  data_path = os.path.join(workdir, 'data_source.json')
+  other = has_checkpoint(workdir) and _other_experiment(
+      workdir, files.read_json(config_path), config,
+      files.read_json(data_path), dataset_summary)
+  if other and not force:
+    raise ConfigError(
+        f'{other}\nUse a new workdir, or --force to move that run to '
+        f'{os.path.join(workdir, REPLACED_DIR)}/ and start this one here.')
+  if other and write:
+    logging.warning('--force: moved the run that was in %s to %s.', workdir,
+                    _move_run_aside(workdir))
+  parallel.sync('jaxgan_prepare_workdir')
   if write:
     files.write_json(config_path, config.to_dict())
+    files.write_json(data_path, dataset_summary)
+
+
+def _other_experiment(workdir: str, saved_config: Optional[dict],
+                      config: ml_collections.ConfigDict,
+                      saved_data: Optional[dict], data_summary: dict
+                      ) -> Optional[str]:
+  """Why the run in `workdir` cannot be resumed with this config and data,
+  or None if it can (or its records are missing, as in a copied-in run)."""
+  diffs = (config_validation.resume_differences(saved_config, config)
+           if saved_config is not None else [])
+  if diffs:
+    lines = '\n'.join(f'  {field}: {old!r} (saved) -> {new!r} (now)'
+                      for field, old, new in diffs)
+    return (f'--workdir={workdir!r} holds a run with a different config, '
+            f'which cannot be resumed with this one:\n{lines}\nTo resume it, '
+            f'use its saved config ({workdir}/config.json).')
+  # source=auto may find full MNIST where it once fell back to the subset.
+  if saved_data and ((saved_data['source'], saved_data['num_images']) !=
+                     (data_summary['source'], data_summary['num_images'])):
+    return (f'--workdir={workdir!r} was trained on {saved_data["num_images"]} '
+            f'images from data.source={saved_data["source"]!r}, but this run '
+            f'found {data_summary["num_images"]} from '
+            f'{data_summary["source"]!r}. To continue on the same data, set '
+            f'--config.data.source={saved_data["source"]}.')
+  return None
+
+
+def _move_run_aside(workdir: str) -> str:
+  """Moves everything in `workdir` to workdir/replaced/TIME (kept, not
+  deleted); returns where."""
+  destination = os.path.join(workdir, REPLACED_DIR,
+                             time.strftime('%Y%m%d-%H%M%S'))
+  os.makedirs(destination)
+  for name in os.listdir(workdir):
+    if name != REPLACED_DIR:
+      shutil.move(os.path.join(workdir, name), destination)
+  return destination
 
 
 def has_checkpoint(workdir: str) -> bool:
@@ -56,27 +101,6 @@ def has_checkpoint(workdir: str) -> bool:
   directory = os.path.join(workdir, 'checkpoints')
   return os.path.isdir(directory) and any(
       name.isdigit() for name in os.listdir(directory))
-
-
-def record_data_source(workdir: str, dataset: data.Dataset,
-                       write: bool = True) -> None:
-  """Writes data_source.json; refuses to resume on other data than the run
-  began with (source=auto may find full MNIST where it once fell back)."""
-  path = os.path.join(workdir, 'data_source.json')
-  summary = dataset.summary()
-  if os.path.exists(path) and has_checkpoint(workdir):
-    with open(path) as f:
-      saved = json.load(f)
-    if (saved['source'], saved['num_images']) != (summary['source'],
-                                                  summary['num_images']):
-      raise ConfigError(
-          f'--workdir={workdir!r} was trained on {saved["num_images"]} images '
-          f'from data.source={saved["source"]!r}, but this run found '
-          f'{summary["num_images"]} from {summary["source"]!r}. Set '
-          f'--config.data.source={saved["source"]} to continue on the same '
-          f'data, or use a new workdir.')
-  if write:
-    files.write_json(path, summary)
 
 
 def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
@@ -154,9 +178,16 @@ def sample_inputs(config: ml_collections.ConfigDict, key: jax.Array,
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
-                       mesh: Optional[Mesh] = None) -> GANState:
+                       mesh: Optional[Mesh] = None, *,
+                       restore_fallback: bool = False,
+                       force: bool = False) -> GANState:
   """Trains (or resumes) the GAN described by `config` in `workdir`, data
-  parallel over `mesh` (default: every device of every process)."""
+  parallel over `mesh` (default: every device of every process).
+
+  `restore_fallback`: resume from the newest intact checkpoint when the
+  latest is damaged (moving it aside) instead of stopping. `force`: start
+  here even if the workdir holds another experiment (moving it aside).
+  """
   # ---------------------------------------------------------------- checks
   config_validation.validate(config)
   mesh = mesh or parallel.make_mesh()
@@ -171,7 +202,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   lead_process = jax.process_index() == 0
   g_model, d_model = build_models(config)
   spec = data.dataset_spec(config.data.name)
-  prepare_workdir(workdir, config, write=lead_process)
 
   # ------------------------------------------------------------------ data
   dataset = data.load(config.data.name, config.data.source,
@@ -181,7 +211,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   if batch_size > num_images:
     raise ConfigError(f'data.batch_size={batch_size} is larger than the '
                       f'{num_images} images of the {dataset.source} dataset.')
-  record_data_source(workdir, dataset, write=lead_process)
+  prepare_workdir(workdir, config, dataset.summary(), write=lead_process,
+                  force=force)
   logging.info('Data: %d images %s from %s.', num_images,
                dataset.images.shape[1:], dataset.description)
   # uint8 images and their labels, on every device once; each device
@@ -190,12 +221,17 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       {'images': dataset.images, 'labels': dataset.labels}, mesh)
 
   # ------------------------------------------------------- state & restore
-  init_key, loop_key, data_key, sample_key = run_keys(config.seed)
-  state, train_step = initial_state_and_step(config, g_model, d_model,
-                                             spec.image_shape, init_key, mesh)
+  keys = run_keys(config.seed)
+
+  def initial_state():
+    return initial_state_and_step(config, g_model, d_model, spec.image_shape,
+                                  keys.init, mesh)
+
+  state, train_step = initial_state()
   manager = checkpoints.make_manager(workdir,
-                                     config.train.max_checkpoints_to_keep)
-  restored = checkpoints.restore(manager, state)
+                                     config.train.max_checkpoints_to_keep,
+                                     remove_partial_saves=True)
+  restored = checkpoints.restore(manager, state, fallback=restore_fallback)
   if restored is not None:
     state = restored
   start_step = int(parallel.to_host(state.step))
@@ -208,6 +244,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                config.train.d_steps_per_g_step, config.train.g_steps_per_d_step,
                num_steps * config.train.d_steps_per_g_step / batches_per_epoch,
                batches_per_epoch, batch_size, start_step)
+  guard = divergence.Guard(config.train.on_nan, config.train.max_rollbacks,
+                           workdir, write=lead_process)
+  # After rollbacks, the random stream they switched to.
+  loop_key, data_key = divergence.stream_keys(keys.loop, keys.data,
+                                              guard.rollbacks)
 
   # ------------------------------------------------------------- functions
   # State and metrics stay replicated; XLA inserts the collectives.
@@ -218,7 +259,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   single_step = (multi_step if steps_per_call == 1 else
                  jax.jit(train_step, donate_argnums=0,
                          out_shardings=replicated))
-  sample_z, sample_labels = sample_inputs(config, sample_key,
+  sample_z, sample_labels = sample_inputs(config, keys.sample,
                                          config.train.num_sample_images)
   generate = jax.jit(
       lambda s: steps.generate(g_model, s, sample_z, sample_labels),
@@ -243,8 +284,28 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       images.save_png(os.path.join(samples_dir, f'{name}.png'), grid)
       writer.write_images(step, {'samples': grid[None]})
 
+  def roll_back(quantities):
+    """The last good state and the new stream's keys after a divergence at
+    `step`, or the error that stops the run (train.on_nan)."""
+    last_good = manager.latest_step()
+    if not guard.may_roll_back():
+      raise guard.error(step, quantities, last_checked, last_good,
+                        str(manager.directory))
+    good = checkpoints.restore(manager, state, fallback=restore_fallback)
+    if good is None:  # Nothing saved yet: the run's own initialisation.
+      good, _ = initial_state()
+    good_step = int(parallel.to_host(good.step))
+    guard.record_rollback(step, quantities, good_step)
+    logging.warning(
+        'Training diverged at step %d: %s not finite. Rolled back to step %d '
+        'on a new random stream (rollback %d of train.max_rollbacks=%d).',
+        step, ', '.join(quantities), good_step, guard.rollbacks,
+        guard.max_rollbacks)
+    return (good, good_step, *divergence.stream_keys(keys.loop, keys.data,
+                                                     guard.rollbacks))
+
   # ------------------------------------------------------------------ loop
-  step = start_step
+  step = last_checked = start_step
   if step == 0:
     write_samples(f'step_{step:07d}')  # What the untrained generator makes.
   last_log_time, last_log_step = None, step
@@ -267,8 +328,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
           last_log_time, last_log_step = time.time(), step
 
         now = time.time()
-        if (step % config.train.log_every == 0 or step == num_steps or
-            now - last_log_time > PROGRESS_EVERY_SECONDS):
+        log_now = (step % config.train.log_every == 0 or step == num_steps or
+                   now - last_log_time > PROGRESS_EVERY_SECONDS)
+        save_now = step % config.train.checkpoint_every == 0
+        evaluate_now = evaluate and step % config.train.eval_every == 0
+        scalars = {}
+        if log_now:
           scalars = {k: float(v) for k, v in
                      parallel.to_host(metrics).items()}
           now = time.time()
@@ -282,7 +347,16 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             eta = '?'
           last_log_time, last_log_step = now, step
           writer.write_scalars(step, scalars)
-          _check_finite(scalars, step)
+        # The guard: nothing non-finite is logged as progress, saved or
+        # evaluated.
+        if log_now or save_now or evaluate_now:
+          quantities = divergence.nonfinite(scalars, state)
+          if quantities:
+            state, step, loop_key, data_key = roll_back(quantities)
+            last_checked = last_log_step = step
+            continue
+          last_checked = step
+        if log_now:
           logging.info(
               'step %d/%d (%.1f%%) | %.2f steps/s, %.1f img/s | ETA %s | %s',
               step, num_steps, 100 * step / num_steps,
@@ -291,9 +365,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
               _format_losses(scalars))
         if step % config.train.sample_every == 0:
           write_samples(f'step_{step:07d}')
-        if step % config.train.checkpoint_every == 0:
+        if save_now:
           checkpoints.save(manager, state)
-        if evaluate and step % config.train.eval_every == 0:
+        if evaluate_now:
           evaluate(state)
         if multi_process and manager.reached_preemption(step):
           stop_request.signum = signal.SIGTERM
@@ -302,6 +376,16 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     except KeyboardInterrupt:
       _save_on_interrupt(manager, state)
       raise
+    except JaxganError:  # A divergence or a failed save.
+      with contextlib.suppress(OSError):
+        writer.flush()  # Keep the scalars that led here.
+      raise
+    except OSError as e:  # A sample, log or record could not be written.
+      raise JaxganError(
+          f'Writing {e.filename or "to the workdir"} failed: '
+          f'{e.strerror or e}. The checkpoints are intact (latest: step '
+          f'{manager.latest_step()}); fix that and rerun the same command to '
+          f'resume.') from e
     if stop_request:
       _save_on_interrupt(manager, state)
       raise interrupts.Interrupted(stop_request.signum, step)
@@ -345,22 +429,20 @@ def _format_losses(scalars: dict) -> str:
   return text
 
 
-def _check_finite(scalars: dict, step: int) -> None:
-  bad = [k for k, v in scalars.items() if not np.isfinite(v)]
-  if bad:
-    raise FloatingPointError(
-        f'Training diverged at step {step}: {", ".join(bad)} is not finite. '
-        f'The last checkpoint in the workdir is from before this step.')
-
-
 def _save_on_interrupt(manager, state: GANState) -> None:
   """Keeps the work done so far if the state survived the interruption (it
   may have been donated to a call that never finished)."""
   leaves = jax.tree.leaves(state)
   if leaves and not any(getattr(x, 'is_deleted', lambda: False)()
                         for x in leaves):
-    step = checkpoints.save(manager, state)
-    logging.warning('Stopped: saved a checkpoint at step %d. Rerun the same '
-                    'command to resume.', step)
+    quantities = divergence.nonfinite({}, state)
+    if quantities:
+      logging.warning('Stopped without saving: %s not finite. The latest '
+                      'checkpoint (step %s) is kept.', ', '.join(quantities),
+                      manager.latest_step())
+    else:
+      step = checkpoints.save(manager, state)
+      logging.warning('Stopped: saved a checkpoint at step %d. Rerun the same '
+                      'command to resume.', step)
   manager.close()
 

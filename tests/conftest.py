@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
@@ -32,6 +34,18 @@ def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argumen
 import pytest  # pylint: disable=g-import-not-at-top
 
 from configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_main(*args, timeout=600, config='configs/dcgan_mnist.py'):
+  """python -m jaxgan.main --config=`config` `args`, run to completion."""
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  return subprocess.run(
+      [sys.executable, '-m', 'jaxgan.main', f'--config={config}', *args],
+      cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
+      check=False)
 
 
 def tiny_dcgan_config(**train_overrides):

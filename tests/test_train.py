@@ -16,9 +16,7 @@ from PIL import Image
 
 from jaxgan import data, train
 from jaxgan.errors import ConfigError
-from tests.conftest import tiny_dcgan_config
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.conftest import REPO, run_main, tiny_dcgan_config
 
 
 @pytest.fixture(scope='module')
@@ -97,8 +95,9 @@ def test_resume_on_other_data_is_refused(uninterrupted, tmp_path):
   with tfds.testing.mock_data(num_examples=16):
     with pytest.raises(ConfigError, match=r"5000 images from "
                        r"data.source='bundled'.*found 16 from 'tfds'"):
-      train.record_data_source(workdir, data.load('mnist', 'tfds',
-                                                  str(tmp_path), False))
+      train.prepare_workdir(
+          workdir, tiny_dcgan_config(),
+          data.load('mnist', 'tfds', str(tmp_path), False).summary())
 
 
 def test_tfds_mock_data_end_to_end(tmp_path):
@@ -119,14 +118,6 @@ def test_epochs_set_the_length():
   assert train.total_steps(config, num_images=100) == 5  # ceil(24 / 5)
 
 
-def run_main(*args, timeout=600):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-  return subprocess.run(
-      [sys.executable, '-m', 'jaxgan.main', '--config=configs/dcgan_mnist.py',
-       *args], cwd=REPO, env=env, capture_output=True, text=True,
-      timeout=timeout, check=False)
-
-
 def test_main_cli_end_to_end(tmp_path):
   workdir = str(tmp_path / 'run')
   result = run_main(
@@ -142,24 +133,6 @@ def test_main_cli_end_to_end(tmp_path):
   # The report, written when training ends (report.at_end).
   assert os.path.exists(os.path.join(workdir, 'report', 'index.html'))
   assert 'Report: ' in result.stderr
-
-
-@pytest.mark.parametrize('flag,expected', [
-    ('--config.train.num_stepz=3', 'unknown config field \'num_stepz\'. Did '
-     'you mean "num_steps"'),
-    ('--config.data.batch_size=abc', '--config.data.batch_size=abc'),
-    ('--config.data.batch_size=-8', 'data.batch_size=-8'),
-    ('--config.model.generator=dcgan_mnst_g', 'valid choices: cdcgan_g, conv_gan_g, dcgan_mnist_g,'),
-    ('--config.optimizer.d_learning_rate=0.0', 'optimizer.d_learning_rate=0.0'),
-    ('--config=configs/no_such.py', 'configs/dcgan_mnist.py'),
-])
-def test_main_cli_rejects_bad_input_clearly(tmp_path, flag, expected):
-  result = run_main(f'--workdir={tmp_path / "run"}', flag, timeout=300)
-  assert result.returncode == 2, result.stderr[-2000:]
-  error_lines = [l for l in result.stderr.splitlines()
-                 if l.startswith('jaxgan: error:')]
-  assert len(error_lines) == 1 and expected in error_lines[0], result.stderr[-2000:]
-  assert not os.path.exists(tmp_path / 'run')  # Nothing written.
 
 
 # SIGINT takes the same path as SIGTERM; it runs with the slow tests.

@@ -1,0 +1,579 @@
+"""Fault injection: what a long run meets, and what jaxgan does about it.
+
+- SIGKILL at random moments: the rerun resumes and ends bitwise equal to a
+  run that never stopped, losing at most the steps since its last
+  checkpoint.
+- Divergence: NaN/inf stops the run naming the step, the quantities and the
+  last good checkpoint, which is kept; train.on_nan=rollback continues on a
+  new random stream, a bounded number of times.
+- Damaged checkpoints (a flipped byte, a truncated or missing file, a
+  partial directory, another model's tree, a bad manifest): a clear error
+  naming the checkpoint; --restore_fallback resumes from the one before.
+- A full disk while saving: a clear error, the earlier checkpoints intact.
+- A workdir holding another experiment: refused, or moved aside by --force.
+- Bad input: a table of bad config values and command lines, each failing
+  before anything compiles with a message naming the field or flag.
+
+The kill test makes 2 kills here and 12 in the slow tests
+(`pytest -m slow tests/test_faults.py -s` prints its figures).
+"""
+
+import glob
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import chex
+import jax
+import jax.numpy as jnp
+import orbax.checkpoint as ocp
+import pytest
+
+from jaxgan import checkpoints, config_validation, divergence, runs, steps, train
+from jaxgan.errors import CheckpointError, ConfigError, DivergenceError
+from tests.conftest import REPO, run_main, tiny_dcgan_config
+
+# The command-line twin of tiny_dcgan_config(): the fields that change what
+# is computed (the others may differ when a run resumes).
+TINY_FLAGS = ('--config.data.source=bundled',
+              '--config.data.allow_download=False',
+              '--config.data.batch_size=8',
+              '--config.train.num_sample_images=4',
+              '--config.report.at_end=False')
+
+
+@pytest.fixture(scope='module')
+def saved_run(tmp_path_factory):
+  """4 steps of the tiny DCGAN with checkpoints at 2 and 4, and its state."""
+  workdir = str(tmp_path_factory.mktemp('saved_run'))
+  return workdir, train.train_and_evaluate(tiny_dcgan_config(), workdir)
+
+
+def copy_of(saved_run, tmp_path) -> str:
+  workdir = str(tmp_path / 'run')
+  shutil.copytree(saved_run[0], workdir)
+  return workdir
+
+
+def is_finite(state) -> bool:
+  return not divergence.nonfinite({}, state)
+
+
+# ------------------------------------------------------------------ SIGKILL
+
+def logged_steps(log_path):
+  """(the step the attempt started at, the steps it logged)."""
+  with open(log_path, errors='replace') as f:
+    text = f.read()
+  start = re.search(r'starting at step (\d+)\.', text)
+  logged = [int(s) for s in re.findall(r'\bstep (\d+)/\d+ \(', text)]
+  return (int(start.group(1)) if start else None), logged
+
+
+def wait_for_step(process, log_path, target, timeout=300):
+  deadline = time.time() + timeout
+  while process.poll() is None and time.time() < deadline:
+    _, logged = logged_steps(log_path)
+    if logged and logged[-1] >= target:
+      return
+    time.sleep(0.01)
+
+
+def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2):
+  """Runs the tiny DCGAN through the CLI, SIGKILLs it `kills` times at
+  random moments (during start-up, or a random delay after a random step),
+  reruns the same command after each, and lets the last run finish.
+
+  Returns the workdir and, per kill, when it came, the furthest step logged
+  before it and the step the next run resumed at."""
+  rng = random.Random(seed)
+  workdir = tmp_path / 'run'
+  command = [sys.executable, '-m', 'jaxgan.main',
+             '--config=configs/dcgan_mnist.py', f'--workdir={workdir}',
+             *TINY_FLAGS, f'--config.train.num_steps={num_steps}',
+             '--config.train.log_every=1',
+             f'--config.train.checkpoint_every={checkpoint_every}',
+             '--config.train.max_checkpoints_to_keep=2',
+             f'--config.train.sample_every={num_steps}']
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  attempts = []  # (moment, the step it started at or None, steps logged)
+  partial_saves = 0  # Kills that landed while a checkpoint was being written.
+  while True:
+    log_path = tmp_path / f'attempt_{len(attempts)}.log'
+    with open(log_path, 'w') as log:  # A file: a full pipe would block it.
+      process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+    moment = None
+    if len(attempts) < kills:
+      done = max([0] + [max(logged, default=0) for _, _, logged in attempts])
+      if rng.random() < 0.25:  # Import, compile, restore or the first step.
+        moment = 'start-up'
+        time.sleep(rng.uniform(0.5, 8.0))
+      else:
+        target = min(num_steps - 1, done + rng.randint(1, 5))
+        moment = f'step {target} + delay'
+        wait_for_step(process, log_path, target)
+        time.sleep(rng.uniform(0.0, 0.3))
+      if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    returncode = process.wait(timeout=600)
+    attempts.append((moment, *logged_steps(log_path)))
+    partial_saves += bool(glob.glob(
+        str(workdir / 'checkpoints' / '*.orbax-checkpoint-tmp*')))
+    if returncode == 0:
+      break
+    assert returncode == -signal.SIGKILL and moment, (
+        returncode, log_path.read_text()[-3000:])
+  records = []
+  for i, (moment, _, logged) in enumerate(attempts[:-1]):
+    # A run killed before it said where it started resumed where the next
+    # one that did say resumed.
+    resumed_at = next(start for _, start, _ in attempts[i + 1:]
+                      if start is not None)
+    records.append({'moment': moment, 'resumed_at': resumed_at,
+                    'progress': max(logged, default=resumed_at)})
+  return workdir, records, partial_saves
+
+
+def check_kills(tmp_path, kills, num_steps, seed):
+  workdir, records, partial_saves = kill_and_resume(tmp_path, kills,
+                                                    num_steps, seed)
+  lost = [r['progress'] - r['resumed_at'] for r in records]
+  print(f'\nSIGKILL: {len(records)} kills survived of {kills} tried, '
+        f'{num_steps} steps, checkpoint every 2; steps lost per kill '
+        f'(furthest logged step - step resumed at): {lost}, max {max(lost)}; '
+        f'{partial_saves} kills left a partial save; moments: '
+        f'{[r["moment"] for r in records]}')
+  assert len(records) == kills
+  assert all(0 <= n <= 2 for n in lost), records  # checkpoint_every.
+  # Partial saves were cleaned up; every checkpoint left is intact.
+  names = os.listdir(workdir / 'checkpoints')
+  assert all(name.isdigit() for name in names), names
+  for name in names:
+    checkpoints.verify(str(workdir / 'checkpoints' / name))
+  config = runs.load_config(str(workdir))
+  _, _, killed = runs.load_state(str(workdir), config)
+  reference = train.train_and_evaluate(config, str(tmp_path / 'reference'))
+  chex.assert_trees_all_equal(reference, killed)
+
+
+def test_sigkill_at_random_moments_resumes_bitwise(tmp_path):
+  check_kills(tmp_path, kills=2, num_steps=10, seed=0)
+
+
+@pytest.mark.slow
+def test_sigkill_twelve_times_resumes_bitwise(tmp_path):
+  check_kills(tmp_path, kills=12, num_steps=40, seed=1)
+
+
+# --------------------------------------------------------------- divergence
+
+def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+  """A real config that blows up: D's learning rate 300 overflows the
+  gradient norms within a few steps (step 4 on the dev CPU)."""
+  config = tiny_dcgan_config(num_steps=12, log_every=1)
+  config.optimizer.d_learning_rate = 300.0
+  workdir = str(tmp_path)
+  with pytest.raises(DivergenceError) as error:
+    train.train_and_evaluate(config, workdir)
+  message = str(error.value)
+  found = re.search(r'diverged at step (\d+): (.*) (is|are) not finite',
+                    message)
+  step = int(found.group(1))
+  assert step >= 3 and 'grad_norm' in found.group(2), message
+  assert f'last check that passed was at step {step - 1}' in message
+  good = (step - 1) // 2 * 2
+  assert f'step {good} in {workdir}/checkpoints, is kept' in message
+  assert 'train.on_nan=rollback' in message
+  # Nothing from the diverged step on was saved.
+  assert sorted(map(int, os.listdir(os.path.join(workdir, 'checkpoints')))
+                ) == list(range(2, good + 1, 2))[-3:]
+  _, _, kept = runs.load_state(workdir, config)
+  assert int(kept.step) == good and is_finite(kept)
+
+
+def poison_step(monkeypatch, at_step, seed=0):
+  """Makes the train step write NaN into G's params at `at_step`, on the
+  run's original random stream only (a test hook, as a bad batch or a
+  hardware fault would)."""
+  original = jax.random.key_data(train.run_keys(seed).loop)
+  make_train_step = steps.make_train_step
+
+  def poisoned_make_train_step(*args, **kwargs):
+    train_step = make_train_step(*args, **kwargs)
+
+    def poisoned(state, data, loop_key, data_key):
+      state, metrics = train_step(state, data, loop_key, data_key)
+      hit = (state.step == at_step) & jnp.all(
+          jax.random.key_data(loop_key) == original)
+      g_params = jax.tree.map(lambda p: jnp.where(hit, jnp.nan, p),
+                              state.g_params)
+      return state.replace(g_params=g_params), metrics
+
+    return poisoned
+
+  monkeypatch.setattr(steps, 'make_train_step', poisoned_make_train_step)
+
+
+def test_nan_rollback_continues_on_a_new_stream_and_resumes_bitwise(
+    saved_run, tmp_path, monkeypatch):
+  poison_step(monkeypatch, at_step=3)
+
+  def config(num_steps):
+    return tiny_dcgan_config(num_steps=num_steps, log_every=1,
+                             on_nan='rollback')
+
+  state = train.train_and_evaluate(config(4), str(tmp_path / 'a'))
+  assert int(state.step) == 4 and is_finite(state)
+  with open(tmp_path / 'a' / 'divergence.json') as f:
+    [event] = json.load(f)['rollbacks']
+  assert (event['step'], event['restored_step']) == (3, 2)
+  assert event['nonfinite'] == ['g_params']
+  # Steps 3 and 4 ran on a new stream: not what the saved run computed.
+  assert not jnp.array_equal(saved_run[1].g_params['Dense_0']['kernel'],
+                             state.g_params['Dense_0']['kernel'])
+  # Stopped right after the rollback and resumed: the same stream, the same
+  # bits.
+  train.train_and_evaluate(config(3), str(tmp_path / 'b'))
+  resumed = train.train_and_evaluate(config(4), str(tmp_path / 'b'))
+  chex.assert_trees_all_equal(state, resumed)
+
+
+def test_rollback_before_any_checkpoint_restarts_from_the_initialisation(
+    tmp_path, monkeypatch):
+  poison_step(monkeypatch, at_step=3)  # The same program as above.
+  config = tiny_dcgan_config(num_steps=4, log_every=1, checkpoint_every=4,
+                             on_nan='rollback')
+  state = train.train_and_evaluate(config, str(tmp_path))
+  assert int(state.step) == 4 and is_finite(state)
+  with open(tmp_path / 'divergence.json') as f:
+    [event] = json.load(f)['rollbacks']
+  assert (event['step'], event['restored_step']) == (3, 0)
+
+
+def test_an_interrupt_never_saves_a_nonfinite_state(saved_run, tmp_path):
+  state = saved_run[1]
+  diverged = state.replace(
+      step=state.step + 1,
+      d_params=jax.tree.map(lambda p: p * jnp.nan, state.d_params))
+  train._save_on_interrupt(checkpoints.make_manager(str(tmp_path), 3),
+                           diverged)
+  assert checkpoints.make_manager(str(tmp_path), 3).all_steps() == []
+
+
+def test_rollbacks_are_bounded(tmp_path):
+  config = tiny_dcgan_config(num_steps=12, log_every=1, on_nan='rollback',
+                             max_rollbacks=2)
+  config.optimizer.d_learning_rate = 300.0
+  with pytest.raises(DivergenceError, match='rolled back 2 times already '
+                     r'\(train.max_rollbacks=2'):
+    train.train_and_evaluate(config, str(tmp_path))
+  with open(tmp_path / 'divergence.json') as f:
+    events = json.load(f)['rollbacks']
+  assert len(events) == 2
+  assert all(e['restored_step'] < e['step'] for e in events)
+
+
+# -------------------------------------------------------- damaged checkpoints
+
+def largest_file(directory):
+  paths = [os.path.join(root, name) for root, _, names in os.walk(directory)
+           for name in names if name != checkpoints.MANIFEST]
+  return max(paths, key=os.path.getsize)
+
+
+def flip_a_byte(step_dir):
+  path = largest_file(step_dir)
+  with open(path, 'r+b') as f:
+    f.seek(os.path.getsize(path) // 2)
+    byte = f.read(1)
+    f.seek(-1, os.SEEK_CUR)
+    f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def truncate_a_file(step_dir):
+  path = largest_file(step_dir)
+  os.truncate(path, os.path.getsize(path) // 2)
+
+
+def remove_metadata(step_dir):
+  os.remove(os.path.join(step_dir, 'default', '_METADATA'))
+
+
+def leave_a_partial_directory(step_dir):
+  """What a copy cut short leaves: the top-level file and nothing else."""
+  for name in os.listdir(step_dir):
+    if name != '_CHECKPOINT_METADATA':
+      path = os.path.join(step_dir, name)
+      shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+
+def put_another_models_tree(step_dir):
+  shutil.rmtree(step_dir)
+  manager = checkpoints.make_manager(os.path.dirname(os.path.dirname(
+      step_dir)), None)
+  manager.save(4, args=ocp.args.StandardSave(
+      {'step': jnp.int32(4), 'g_params': {'Dense_0': jnp.zeros(3)}}))
+  manager.wait_until_finished()
+  manager.close()
+
+
+def break_the_manifest(step_dir):
+  with open(os.path.join(step_dir, checkpoints.MANIFEST), 'w') as f:
+    f.write('{"default/_METADATA": ')
+
+
+DAMAGE = {
+    'flipped byte': (flip_a_byte, 'does not match its saved SHA-256'),
+    'truncated file': (truncate_a_file, r'has \d+ bytes, not the \d+ saved'),
+    'missing file': (remove_metadata, 'default/_METADATA is missing'),
+    'partial directory': (leave_a_partial_directory, 'cannot be restored'),
+    'another model': (put_another_models_tree, 'cannot be restored'),
+    'bad manifest': (break_the_manifest, 'is not valid JSON'),
+}
+
+
+@pytest.mark.parametrize('damage', sorted(DAMAGE))
+def test_damaged_checkpoint_is_named_and_fallback_resumes_before_it(
+    saved_run, tmp_path, damage):
+  damage_fn, problem = DAMAGE[damage]
+  workdir = copy_of(saved_run, tmp_path)
+  step_dir = os.path.join(workdir, 'checkpoints', '4')
+  damage_fn(step_dir)
+  with pytest.raises(CheckpointError) as error:
+    train.train_and_evaluate(tiny_dcgan_config(num_steps=6), workdir)
+  message = str(error.value)
+  assert f'Checkpoint {step_dir} ' in message and re.search(problem, message)
+  assert 'Older checkpoints: 2. --restore_fallback' in message
+  if damage not in ('flipped byte', 'another model'):
+    return  # The fallback itself is the same whatever the damage.
+  # Evaluate and sample name it the same way.
+  with pytest.raises(CheckpointError, match='--checkpoint=STEP'):
+    runs.load_state(workdir, tiny_dcgan_config(), '4')
+  # Fallback: step 4 is moved aside, step 2 restored and trained on to 4,
+  # which is what the saved run computed.
+  resumed = train.train_and_evaluate(tiny_dcgan_config(), workdir,
+                                     restore_fallback=True)
+  chex.assert_trees_all_equal(saved_run[1], resumed)
+  [moved] = os.listdir(os.path.join(workdir, checkpoints.DAMAGED_DIR))
+  assert moved.startswith('4-')
+
+
+# ----------------------------------------------------------------- disk full
+
+def can_mount_tmpfs() -> bool:
+  if not shutil.which('unshare') or not shutil.which('mount'):
+    return False
+  probe = subprocess.run(
+      ['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt'],
+      capture_output=True, check=False)
+  return probe.returncode == 0
+
+
+@pytest.mark.skipif(not can_mount_tmpfs(),
+                    reason='needs unshare and mount for a small tmpfs')
+def test_disk_full_while_saving_keeps_the_earlier_checkpoints(
+    saved_run, tmp_path):
+  """The workdir on a tmpfs that holds 2.5 checkpoints: saves 1 and 2 fit,
+  save 3 runs out of space."""
+  step_dir = os.path.join(saved_run[0], 'checkpoints', '2')
+  checkpoint_bytes = sum(os.path.getsize(os.path.join(root, name))
+                         for root, _, names in os.walk(step_dir)
+                         for name in names)
+  mount, copy = tmp_path / 'disk', tmp_path / 'copy'
+  mount.mkdir()
+  log = tmp_path / 'run.log'
+  script = (
+      f'mount -t tmpfs -o size={int(2.5 * checkpoint_bytes) // 1024}k tmpfs '
+      f'{mount} || exit 99; {sys.executable} -m jaxgan.main '
+      f'--config=configs/dcgan_mnist.py --workdir={mount}/run '
+      f'{" ".join(TINY_FLAGS)} --config.train.num_steps=6 '
+      f'--config.train.checkpoint_every=1 '
+      f'--config.train.max_checkpoints_to_keep=3 > {log} 2>&1; '
+      f'code=$?; cp -a {mount}/run {copy}; exit $code')
+  result = subprocess.run(['unshare', '-rm', 'sh', '-c', script], cwd=REPO,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2'),
+                          check=False, timeout=600)
+  output = log.read_text()
+  assert result.returncode == 1, output[-3000:]
+  [error] = [l for l in output.splitlines() if l.startswith('jaxgan: error:')]
+  assert 'Saving checkpoint step 3' in error
+  assert 'No space left on device' in error and 'The disk is full' in error
+  assert 'intact (latest: step 2)' in error
+  # The partial save was removed; the two before it are whole, and
+  # resuming from them (on a roomy disk) computes what an uninterrupted run
+  # does.
+  assert sorted(os.listdir(copy / 'checkpoints')) == ['1', '2']
+  for step in ('1', '2'):
+    checkpoints.verify(str(copy / 'checkpoints' / step))
+  resumed = train.train_and_evaluate(tiny_dcgan_config(), str(copy))
+  chex.assert_trees_all_equal(saved_run[1], resumed)
+
+
+# ------------------------------------------------------- another experiment
+
+def test_workdir_of_another_experiment_needs_force(saved_run, tmp_path):
+  workdir = copy_of(saved_run, tmp_path)
+  other = tiny_dcgan_config()
+  other.seed = 7
+  with pytest.raises(ConfigError) as error:
+    train.train_and_evaluate(other, workdir)
+  assert 'seed: 0 (saved) -> 7 (now)' in str(error.value)
+  assert '--force' in str(error.value)
+  state = train.train_and_evaluate(other, workdir, force=True)
+  assert int(state.step) == 4
+  [moved] = os.listdir(os.path.join(workdir, train.REPLACED_DIR))
+  old_run = os.path.join(workdir, train.REPLACED_DIR, moved)
+  assert sorted(os.listdir(os.path.join(old_run, 'checkpoints'))) == ['2', '4']
+  with open(os.path.join(old_run, 'config.json')) as f:
+    assert json.load(f)['seed'] == 0
+  with open(os.path.join(workdir, 'config.json')) as f:
+    assert json.load(f)['seed'] == 7
+
+
+# ---------------------------------------------------------------- bad input
+
+BAD_CONFIGS = [
+    # (field, value, what the message must hold)
+    ('seed', -1, 'seed=-1'),
+    ('seed', 1.5, 'seed=1.5'),
+    ('seed', '0', "seed='0'"),
+    ('data.name', 'imagenet', "data.name='imagenet'"),
+    ('data.source', 'web', "data.source='web'"),
+    ('data.data_dir', 3, 'data.data_dir=3'),
+    ('data.batch_size', 0, 'data.batch_size=0'),
+    ('data.batch_size', -64, 'data.batch_size=-64'),
+    ('data.batch_size', True, 'data.batch_size=True'),
+    ('model.generator', 'dcgan_mnst_g', 'valid choices: cdcgan_g, conv_gan_g, dcgan_mnist_g,'),
+    ('model.discriminator', 'dcgan', "model.discriminator='dcgan'"),
+    ('model.noise_dim', 0, 'model.noise_dim=0'),
+    ('model.noise_dim', 100.5, 'model.noise_dim=100.5'),
+    ('model.noise_distribution', 'cauchy', "model.noise_distribution='cauchy'"),
+    ('model.num_classes', 11, 'model.num_classes=11'),
+    ('model.kernel_init', 'zeros', 'glorot_uniform'),
+    ('model.leaky_relu_slope', -0.1, 'model.leaky_relu_slope=-0.1'),
+    ('model.d_dropout', 1.0, 'model.d_dropout=1.0'),
+    ('model.bn_epsilon', 0.0, 'model.bn_epsilon=0.0'),
+    ('model.bn_momentum', 1.5, 'model.bn_momentum=1.5'),
+    ('model.mlp.g_hidden', (256, 0), 'model.mlp.g_hidden=(256, 0)'),
+    ('model.mlp.d_hidden', 512, 'model.mlp.d_hidden=512'),
+    ('model.conv_gan.features', 0, 'model.conv_gan.features=0'),
+    ('model.conv_gan.pool_stride', 0, 'model.conv_gan.pool_stride=0'),
+    ('model.conv_gan.pooling', 1, 'model.conv_gan.pooling=1'),
+    ('model.lstm.units', -3, 'model.lstm.units=-3'),
+    ('model.conditional.embed_dim', 0, 'model.conditional.embed_dim=0'),
+    ('model.conditional.d_conditioning', 'film', 'valid choices: concat, projection'),
+    ('loss.name', 'wgan-gp', 'valid choices: hinge, least_squares, non_saturating,'),
+    ('loss.gp_weight', -10.0, 'loss.gp_weight=-10.0'),
+    ('optimizer.name', 'sgd', "optimizer.name='sgd'"),
+    ('optimizer.g_learning_rate', 0.0, 'optimizer.g_learning_rate=0.0'),
+    ('optimizer.d_learning_rate', -1e-4, 'optimizer.d_learning_rate=-0.0001'),
+    ('optimizer.b1', 1.0, 'optimizer.b1=1.0'),
+    ('optimizer.b2', -0.5, 'optimizer.b2=-0.5'),
+    ('optimizer.eps', 0.0, 'optimizer.eps=0.0'),
+    ('optimizer.grad_clip_norm', -1.0, 'optimizer.grad_clip_norm=-1.0'),
+    ('train.num_steps', -5, 'train.num_steps=-5'),
+    ('train.num_epochs', -1.0, 'train.num_epochs=-1.0'),
+    ('train.d_steps_per_g_step', 0, 'train.d_steps_per_g_step=0'),
+    ('train.g_ema_decay', 1.0, 'train.g_ema_decay=1.0'),
+    ('train.steps_per_call', 0, 'train.steps_per_call=0'),
+    ('train.log_every', 0, 'train.log_every=0'),
+    ('train.sample_every', -2, 'train.sample_every=-2'),
+    ('train.checkpoint_every', 0, 'train.checkpoint_every=0'),
+    ('train.max_checkpoints_to_keep', 0, 'train.max_checkpoints_to_keep=0'),
+    ('train.num_sample_images', 0, 'train.num_sample_images=0'),
+    ('train.eval_every', -1, 'train.eval_every=-1'),
+    ('train.on_nan', 'ignore', "Unknown train.on_nan='ignore'; valid choices: rollback, stop"),
+    ('train.max_rollbacks', -1, 'train.max_rollbacks=-1'),
+    ('eval.num_samples', 1, 'eval.num_samples=1'),
+    ('eval.best_metric', 'fid', 'valid choices: classifier_score, coverage,'),
+    ('eval.evaluator_dir', None, 'eval.evaluator_dir=None'),
+    ('eval.holdout_fraction', 1.0, 'eval.holdout_fraction=1.0'),
+    ('eval.evaluator.num_steps', 0, 'eval.evaluator.num_steps=0'),
+    ('eval.evaluator.learning_rate', 0.0, 'eval.evaluator.learning_rate=0.0'),
+    ('eval.evaluator.dropout', 1.0, 'eval.evaluator.dropout=1.0'),
+    ('report.at_end', 'yes', "report.at_end='yes'"),
+    # Impossible combinations, found by shape inference before compiling.
+    ('model.generator', 'dcgan_svhn_g',
+     "model.generator='dcgan_svhn_g' makes images of shape (32, 32, 3), but "
+     "data.name='mnist' has images of shape (28, 28, 1)"),
+    ('data.name', 'celeb_a', "makes images of shape (28, 28, 1), but "
+     "data.name='celeb_a' has images of shape (64, 64, 3)"),
+    ('model.discriminator', 'cdcgan_d', 'model.num_classes=0'),
+    ('model.num_classes', 10, "model.generator='dcgan_mnist_g' is "
+     'unconditional, but model.num_classes=10'),
+]
+
+
+def set_field(config, field, value):
+  section, _, name = field.rpartition('.')
+  target = config
+  for part in section.split('.') if section else ():
+    target = target[part]
+  with target.ignore_type():
+    target[name] = value
+
+
+@pytest.mark.parametrize('field,value,expected', BAD_CONFIGS)
+def test_bad_config_fails_before_compiling_naming_the_field(field, value,
+                                                            expected):
+  config = tiny_dcgan_config()
+  set_field(config, field, value)
+  with pytest.raises(ConfigError) as error:
+    config_validation.validate(config)
+    train.build_models(config)  # Shapes, by inference only.
+  assert expected in str(error.value)
+
+
+BAD_COMMAND_LINES = [
+    # (flags, what the one error line must hold)
+    (['--config.train.num_stepz=3'],
+     'unknown config field \'num_stepz\'. Did you mean "num_steps"'),
+    (['--config.data.batch_size=abc'], '--config.data.batch_size=abc'),
+    (['--config.data.batch_size=-8'], 'data.batch_size=-8'),
+    (['--config.model.generator=dcgan_mnst_g'],
+     'valid choices: cdcgan_g, conv_gan_g, dcgan_mnist_g,'),
+    (['--config.optimizer.d_learning_rate=0.0'],
+     'optimizer.d_learning_rate=0.0'),
+    (['--config.train.on_nan=retry'],
+     "train.on_nan='retry'; valid choices: rollback, stop"),
+    (['--config=configs/no_such.py'], 'configs/dcgan_mnist.py'),
+    (['--workdir='], '--workdir is empty'),
+    (['--restore_fallback=maybe'], '--restore_fallback'),
+    (['--num_processes=2'], '--coordinator_address=\'\' --num_processes=2'),
+    (['--coordinator_address=localhost:1234', '--num_processes=2',
+      '--process_id=2'], '--process_id=2'),
+    (['extra_argument'], 'unexpected arguments: extra_argument'),
+    # A dataset that is not here says how to provide it.
+    (['--config.data.source=idx', '--config.data.data_dir=/nonexistent'],
+     "data.data_dir='/nonexistent'"),
+    (['--config.data.source=idx'], 'data.data_dir'),
+    (['--config.data.name=cifar10', '--config.data.source=tfds',
+      '--config.data.allow_download=False',
+      '--config.data.data_dir=/nonexistent', '--config.model.generator='
+      'dcgan_svhn_g'], "data.name='cifar10' is not prepared in /nonexistent "
+     'and downloads are off (data.allow_download=False). To use'),
+]
+
+
+@pytest.mark.parametrize('flags,expected', BAD_COMMAND_LINES,
+                         ids=[' '.join(f) for f, _ in BAD_COMMAND_LINES])
+def test_bad_command_line_fails_with_one_clear_line(tmp_path, flags,
+                                                    expected):
+  workdir = tmp_path / 'run'
+  args = [f'--workdir={workdir}', *TINY_FLAGS, *flags]
+  if flags[0].startswith('--workdir'):
+    args = [*TINY_FLAGS, *flags]
+  result = run_main(*args, timeout=300)
+  error_lines = [l for l in result.stderr.splitlines()
+                 if l.startswith('jaxgan: error:')]
+  assert result.returncode == 2, result.stderr[-2000:]
+  assert len(error_lines) == 1 and expected in error_lines[0], (
+      result.stderr[-2000:])
+  assert not workdir.exists()  # Nothing written.
