@@ -212,13 +212,9 @@ class BestCheckpoint:
     self.manager = make_manager(workdir, 1, BEST_DIR,
                                 remove_partial_saves=True)
     self.record_path = os.path.join(workdir, 'eval', 'best.json')
-    self.record = None
-    if os.path.exists(self.record_path):
-      with open(self.record_path) as f:
-        record = json.load(f)
-      # A record of another metric (eval.best_metric changed) starts afresh.
-      if record.get('metric') == metric:
-        self.record = record
+    record = files.read_json(self.record_path, default={})
+    # A record of another metric (eval.best_metric changed) starts afresh.
+    self.record = record if record.get('metric') == metric else None
 
   def is_better(self, value: float) -> bool:
     if self.record is None:

@@ -106,6 +106,7 @@ def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2):
   partial_saves = 0  # Kills that landed while a checkpoint was being written.
   while True:
     log_path = tmp_path / f'attempt_{len(attempts)}.log'
+    started = time.time()
     with open(log_path, 'w') as log:  # A file: a full pipe would block it.
       process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
                                  stderr=subprocess.STDOUT)
@@ -124,8 +125,9 @@ def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2):
         process.send_signal(signal.SIGKILL)
     returncode = process.wait(timeout=600)
     attempts.append((moment, *logged_steps(log_path)))
-    partial_saves += bool(glob.glob(
-        str(workdir / 'checkpoints' / '*.orbax-checkpoint-tmp*')))
+    partial_saves += any(  # Left by this attempt, not an earlier one.
+        os.path.getmtime(path) >= started for path in glob.glob(
+            str(workdir / 'checkpoints' / '*.orbax-checkpoint-tmp*')))
     if returncode == 0:
       break
     assert returncode == -signal.SIGKILL and moment, (
