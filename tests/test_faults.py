@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import orbax.checkpoint as ocp
 import pytest
 
-from jaxgan import checkpoints, config_validation, divergence, runs, steps, train
+from jaxgan import checkpoints, config_validation, data, divergence, runs, steps, train
 from jaxgan.errors import CheckpointError, ConfigError, DivergenceError
 from tests.conftest import REPO, run_main, tiny_dcgan_config
 
@@ -533,6 +533,28 @@ def test_bad_config_fails_before_compiling_naming_the_field(field, value,
   assert expected in str(error.value)
 
 
+MISSING_DATA = [
+    # (data.name, data.source, data.data_dir, what the message must hold)
+    ('mnist', 'idx', '/nonexistent', "No IDX images file in "
+     "data.data_dir='/nonexistent': expected one of train-images-idx3-ubyte"),
+    ('mnist', 'idx', '', 'data.source=idx needs data.data_dir, the folder'),
+    ('mnist', 'npz', '/nonexistent.npz', '/nonexistent.npz'),
+    ('mnist', 'npz', '', 'data.source=npz needs data.data_dir'),
+    ('svhn_cropped', 'auto', '/nonexistent', "data.name='svhn_cropped' is "
+     'not prepared for tensorflow-datasets in /nonexistent and downloads are '
+     'off (data.allow_download=False). To use the full set'),
+    ('fashion_mnist', 'bundled', '', 'data.source=bundled only has mnist'),
+]
+
+
+@pytest.mark.parametrize('name,source,data_dir,expected', MISSING_DATA)
+def test_missing_dataset_says_how_to_provide_it(name, source, data_dir,
+                                                expected):
+  with pytest.raises(ConfigError) as error:
+    data.load(name, source, data_dir, allow_download=False)
+  assert expected in str(error.value)
+
+
 BAD_COMMAND_LINES = [
     # (flags, what the one error line must hold)
     (['--config.train.num_stepz=3'],
@@ -552,10 +574,8 @@ BAD_COMMAND_LINES = [
     (['--coordinator_address=localhost:1234', '--num_processes=2',
       '--process_id=2'], '--process_id=2'),
     (['extra_argument'], 'unexpected arguments: extra_argument'),
-    # A dataset that is not here says how to provide it.
-    (['--config.data.source=idx', '--config.data.data_dir=/nonexistent'],
-     "data.data_dir='/nonexistent'"),
-    (['--config.data.source=idx'], 'data.data_dir'),
+    # A dataset that is not here says how to provide it (more cases in
+    # MISSING_DATA, without a process each).
     (['--config.data.name=cifar10', '--config.data.source=tfds',
       '--config.data.allow_download=False',
       '--config.data.data_dir=/nonexistent', '--config.model.generator='
