@@ -79,6 +79,9 @@ def test_auto_picks_matmul_on_cpu_only():
     layers.uses_matmul('fast')
 
 
+# 40 s of compiling the native step on 2 cores: with the slow tests. The
+# per-layer tests above check each convolution's outputs and gradients.
+@pytest.mark.slow
 def test_dcgan_trains_the_same_with_either_implementation():
   """Train steps of the seed-000 DCGAN, native vs matmul convolutions.
 
