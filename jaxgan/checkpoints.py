@@ -10,7 +10,6 @@ files' sizes and SHA-256 sums, checked before it is restored.
 
 import glob
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -118,12 +117,8 @@ def verify(directory: str) -> None:
   """Raises CheckpointError if a file of the step's manifest is missing or
   differs. A step without a manifest (a crash right after Orbax finished,
   or a checkpoint from before manifests) is left to Orbax's own checks."""
-  path = os.path.join(directory, MANIFEST)
-  if not os.path.exists(path):
-    return
   try:
-    with open(path) as f:
-      manifest = json.load(f)
+    manifest = files.read_json(os.path.join(directory, MANIFEST), default={})
   except ValueError as e:
     raise CheckpointError(f'Checkpoint {directory} is damaged: its {MANIFEST} '
                           f'is not valid JSON ({e}).') from e
@@ -226,9 +221,7 @@ class BestCheckpoint:
     """Saves `state` if `value` beats the best so far; True if it did."""
     if not self.is_better(value):
       return False
-    step = int(parallel.to_host(state.step))
-    if self.manager.latest_step() != step:  # Else re-evaluated, same state.
-      _save_step(self.manager, step, state)
+    step = save(self.manager, state)  # Re-evaluated, same state: kept.
     self.record = {'metric': self.metric, 'value': value, 'step': step}
     files.write_json(self.record_path, self.record)
     return True

@@ -23,10 +23,14 @@ def start(argv) -> None:
   """How every command begins: libraries quiet, no stray arguments."""
   logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
   if len(argv) > 1:
-    print(f'jaxgan: error: unexpected arguments: {" ".join(argv[1:])}; '
-          f'flags take the form --name=value (--helpfull lists them).',
-          file=sys.stderr)
-    sys.exit(2)
+    exit_with_error(f'unexpected arguments: {" ".join(argv[1:])}; flags '
+                    f'take the form --name=value (--helpfull lists them).')
+
+
+def exit_with_error(message: str, exit_code: int = 2) -> None:
+  """Ends the command with its `jaxgan: error:` message on stderr."""
+  print(f'jaxgan: error: {message}', file=sys.stderr)
+  sys.exit(exit_code)
 
 
 @contextlib.contextmanager
@@ -38,5 +42,4 @@ def user_errors_exit():
     yield
   except JaxganError as e:
     logging.error('%s', e)
-    print(f'jaxgan: error: {e}', file=sys.stderr)
-    sys.exit(e.exit_code)
+    exit_with_error(str(e), e.exit_code)

@@ -94,8 +94,7 @@ def parse_flags(argv):
   try:
     return flags.FLAGS(argv)
   except OSError as e:  # --config failed to load, then overrides used it.
-    print(f'jaxgan: error: {_config_load_error(e)}', file=sys.stderr)
-    sys.exit(2)
+    cli.exit_with_error(_config_load_error(e))
   except (flags.Error, AttributeError, KeyError, TypeError, ValueError) as e:
     detail = e
     while isinstance(detail, BaseException) and detail.args:
@@ -103,10 +102,9 @@ def parse_flags(argv):
     detail = '. '.join(l.strip() for l in str(detail).splitlines() if l.strip())
     if isinstance(e, (AttributeError, KeyError)):
       detail = f'unknown config field {detail}'
-    print(f'jaxgan: error: bad command-line flag: {detail}\n'
-          f'Run with --helpfull for the flags; config fields are listed in '
-          f'configs/default.py.', file=sys.stderr)
-    sys.exit(2)
+    cli.exit_with_error(f'bad command-line flag: {detail}\nRun with '
+                        f'--helpfull for the flags; config fields are listed '
+                        f'in configs/default.py.')
 
 
 if __name__ == '__main__':
