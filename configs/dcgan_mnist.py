@@ -50,6 +50,10 @@ def get_config():
   config.train.num_epochs = 100  # [seed] "Epoch: 100".
   config.train.num_steps = 0  # Length set by num_epochs (234 steps/epoch).
   config.train.d_steps_per_g_step = 1  # [unstated] one D, one G per batch.
+  # [seed] its Keras code follows the TF tutorial's train_step: one
+  # generator forward, both losses from one discriminator pass under two
+  # gradient tapes, both updates applied.
+  config.train.update_scheme = 'simultaneous'
   config.train.log_every = 50
   config.train.sample_every = 1170  # Every 5 epochs.
   config.train.checkpoint_every = 1170

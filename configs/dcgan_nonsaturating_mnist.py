@@ -42,6 +42,10 @@ def get_config():
   config.optimizer.b1 = 0.5
   config.optimizer.b2 = 0.999  # [unstated] torch.optim.Adam's default.
 
+  # [seed] PyTorch's DCGAN example, which its code follows: D updated on a
+  # real batch and G(z), then G updated on the same G(z) against the
+  # updated D.
+  config.train.update_scheme = 'alternating'
   config.train.num_epochs = 10  # [seed] outputs shown after 5 and 10 epochs.
   config.train.sample_every = 234  # Every epoch (234 steps/epoch).
   config.train.checkpoint_every = 1170

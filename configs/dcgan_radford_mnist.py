@@ -45,6 +45,9 @@ def get_config():
   # G update. Set g_steps_per_d_step = k - 1 for other k.
   config.train.d_steps_per_g_step = 1
   config.train.g_steps_per_d_step = 1
+  # [seed] its code (yihui-he/GAN-MNIST) runs the D and the G update as
+  # separate session runs, each on its own freshly drawn noise.
+  config.train.update_scheme = 'alternating_fresh_noise'
   config.train.num_steps = 20_000  # [seed] "only trains for 20K steps".
   config.train.log_every = 100
   config.train.sample_every = 5000  # [seed] samples at 5k, 10k, 20k steps.

@@ -47,6 +47,9 @@ def get_config():
   config.optimizer.b1 = 0.5
   config.optimizer.b2 = 0.999  # [unstated] Adam's default.
 
+  # [seed] the tutorial's train_step: one generator forward, both losses
+  # from one discriminator pass under two gradient tapes, both applied.
+  config.train.update_scheme = 'simultaneous'
   config.train.num_epochs = 50  # [unstated] the tutorial's EPOCHS = 50.
   config.train.log_every = 50
   config.train.sample_every = 2340  # Every 5 epochs (468 steps/epoch).

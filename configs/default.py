@@ -74,6 +74,13 @@ def get_config() -> ml_collections.ConfigDict:
   # convolution on GPU/TPU) | xla | matmul. Same parameters and, to
   # float32 round-off, the same outputs and gradients either way.
   config.model.conv_impl = 'auto'
+  # What convolutions, matmuls and activations compute in: float32 |
+  # bfloat16 (float32 accumulation; params, optimizer states, BatchNorm
+  # statistics, losses, gradient penalty and metrics stay float32) | auto
+  # (bfloat16 on GPU, TPU and CPUs with AVX-512 BF16 or AMX, where it is
+  # native and about twice as fast; float32 elsewhere). May change when a
+  # run resumes.
+  config.model.compute_dtype = 'float32'
   # Family options, read only by the models named:
   # mlp_g / mlp_d: hidden layer sizes, G's growing and D's shrinking.
   config.model.mlp = ml_collections.ConfigDict()
@@ -134,6 +141,14 @@ def get_config() -> ml_collections.ConfigDict:
   # has k - 1). At most one of them may exceed 1.
   config.train.d_steps_per_g_step = 1
   config.train.g_steps_per_d_step = 1
+  # How a step feeds D's and G's updates (README "Update schemes"):
+  # simultaneous (one batch of fakes; both losses from one D forward pass,
+  # both updates from the same params: the TensorFlow DCGAN tutorial) |
+  # alternating (D update, then G update on the same fakes against the
+  # updated D: PyTorch's DCGAN example) | alternating_fresh_noise (D
+  # update(s), then G update(s), each on fresh noise; the only one allowing
+  # d_steps_per_g_step or g_steps_per_d_step > 1).
+  config.train.update_scheme = 'alternating_fresh_noise'
   # Decay of an exponential moving average of G's params, used for samples
   # (e.g. 0.999); 0 = off.
   config.train.g_ema_decay = 0.0

@@ -46,6 +46,9 @@ def get_config():
   # (Table 1 "Max Gradient Norm 5.0" applies to the others).
   config.optimizer.grad_clip_norm = 0.0
 
+  # [unstated] TensorFlow 1.0 code, not published; TF1 GAN loops run the D
+  # and the G update as separate session runs, each fed its own noise.
+  config.train.update_scheme = 'alternating_fresh_noise'
   config.train.num_epochs = 500  # [seed] Table 1 "Max Training Epochs 500".
   config.train.log_every = 50
   config.train.sample_every = 1170  # Every 5 epochs (234 steps/epoch).

@@ -21,6 +21,9 @@ def get_config():
   config.optimizer.rms_decay = 0.99  # torch.optim.RMSprop's alpha, as theirs.
   config.optimizer.eps = 1e-8
   config.train.d_steps_per_g_step = 5  # Arjovsky et al.'s n_critic.
+  # Arjovsky et al.'s code: every critic and generator update draws its own
+  # noise.
+  config.train.update_scheme = 'alternating_fresh_noise'
   config.train.num_epochs = 50
   config.train.sample_every = 1000
   config.train.checkpoint_every = 1000

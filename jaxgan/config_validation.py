@@ -12,18 +12,20 @@ import ml_collections
 from jaxgan import data, divergence, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import metrics
-from jaxgan.models import conditional, layers
+from jaxgan.models import conditional, layers, precision
 from jaxgan.state import generator_output_shape
 
 # Fields whose value may change when a run resumes: they change how long the
 # run is, what it reports or how fast it computes, not what it computes
 # (model.conv_impl: the same function to float32 round-off, so a run started
-# on CPU may continue on GPU).
+# on CPU may continue on GPU; model.compute_dtype: the same function at
+# another precision).
 RESUMABLE_CHANGES = frozenset({
     'train.num_epochs', 'train.num_steps', 'train.steps_per_call',
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
     'data.data_dir', 'data.allow_download', 'model.conv_impl',
+    'model.compute_dtype',
     'train.eval_every', 'train.on_nan', 'train.max_rollbacks',
 })
 # Evaluation and report settings never change what trains, so a resumed run
@@ -122,6 +124,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
         f'{config.data.name!r}, which has {dataset_classes} classes.')
   _choice(config, 'model.kernel_init', layers.KERNEL_INITS)
   _choice(config, 'model.conv_impl', layers.CONV_IMPLEMENTATIONS)
+  _choice(config, 'model.compute_dtype', precision.COMPUTE_DTYPES)
   _choice(config, 'model.g_activation', layers.ACTIVATIONS)
   _real(config, 'model.leaky_relu_slope', 0.0)
   _real(config, 'model.g_dropout', 0.0, 1.0)
@@ -169,6 +172,14 @@ def validate(config: ml_collections.ConfigDict) -> None:
         f'train.d_steps_per_g_step={d_steps} and train.g_steps_per_d_step='
         f'{g_steps} are both > 1; a step is n D updates then m G updates, so '
         f'reduce the ratio: at most one of them may exceed 1.')
+  scheme = _choice(config, 'train.update_scheme', steps.UPDATE_SCHEMES)
+  if scheme != 'alternating_fresh_noise' and (d_steps, g_steps) != (1, 1):
+    raise ConfigError(
+        f'train.update_scheme={scheme!r} makes one batch of fakes per step for '
+        f'one D and one G update, but train.d_steps_per_g_step={d_steps} and '
+        f'train.g_steps_per_d_step={g_steps}; set both to 1, or use '
+        f'train.update_scheme=alternating_fresh_noise for several updates '
+        f'per step.')
   _real(config, 'train.g_ema_decay', 0.0, 1.0)
   steps_per_call = _int(config, 'train.steps_per_call', 1)
   for field, minimum in (('log_every', 1), ('sample_every', 1),

@@ -64,6 +64,22 @@ def real_batch(data: Data, data_key: jax.Array, batch_index: jnp.ndarray,
           jnp.take(data['labels'], indices, axis=0))
 
 
+# How one step orders and feeds the D and G updates (config
+# train.update_scheme), as the sources' code does:
+#   simultaneous             one G forward; D's and G's losses from the same
+#                            D forward, both gradients from the same params,
+#                            both applied (the TensorFlow DCGAN tutorial: two
+#                            gradient tapes over one forward pass)
+#   alternating              D update on fakes G(z), then a G update on the
+#                            same fakes against the updated D (PyTorch's
+#                            DCGAN example: one G forward per step)
+#   alternating_fresh_noise  D update(s) on fakes from fresh noise, then G
+#                            update(s) on fresh noise (one G forward per
+#                            update; TF1 loops of separate session runs, and
+#                            the only scheme with n_critic or k > 1)
+UPDATE_SCHEMES = ('simultaneous', 'alternating', 'alternating_fresh_noise')
+
+
 @dataclasses.dataclass(frozen=True)
 class StepOptions:
   """What one train step does, from the config (static under jit)."""
@@ -71,6 +87,7 @@ class StepOptions:
   noise_dim: int
   noise_distribution: str = 'normal'
   num_classes: int = 0  # > 0: conditional models, fed labels.
+  update_scheme: str = 'alternating_fresh_noise'
   d_steps_per_g_step: int = 1
   g_steps_per_d_step: int = 1
   gp_weight: float = 10.0
@@ -88,6 +105,7 @@ class StepOptions:
                noise_dim=config.model.noise_dim,
                noise_distribution=config.model.noise_distribution,
                num_classes=config.model.num_classes,
+               update_scheme=config.train.update_scheme,
                d_steps_per_g_step=config.train.d_steps_per_g_step,
                g_steps_per_d_step=config.train.g_steps_per_d_step,
                gp_weight=config.loss.gp_weight,
@@ -115,14 +133,17 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
                     d_tx: optax.GradientTransformation, options: StepOptions
                     ) -> Callable[[GANState, Data, jax.Array, jax.Array],
                                   Tuple[GANState, Metrics]]:
-  """`d_steps_per_g_step` discriminator updates, then `g_steps_per_d_step`
-  generator updates (seed 003's k-step schedule: k - 1 G updates per D one).
+  """One train step under `options.update_scheme` (UPDATE_SCHEMES).
 
-  Each D update sees a fresh real batch and fakes from fresh noise (G in
-  training mode, its BatchNorm updates discarded), conditioned on the real
-  batch's labels for conditional models; each G update uses fresh noise and
-  uniformly drawn labels against the current D. Only G updates change G's
-  BatchNorm statistics and only D updates change D's.
+  alternating_fresh_noise: `d_steps_per_g_step` discriminator updates, then
+  `g_steps_per_d_step` generator updates (seed 003's k-step schedule: k - 1
+  G updates per D one); each D update sees a fresh real batch and fakes from
+  fresh noise (G in training mode, its BatchNorm updates discarded), each G
+  update fresh noise and uniformly drawn labels. The other schemes make one
+  batch of fakes per step, conditioned on the real batch's labels, and both
+  nets learn from it. Only G's forward pass changes G's BatchNorm statistics
+  and only D's passes on the D loss change D's; losses, gradient penalty and
+  metrics are float32 whatever the models compute in.
   """
   opts = options
   batch = opts.batch_size
@@ -140,41 +161,45 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
     logits, updates = d_model.apply(
         {'params': d_params, 'batch_stats': d_batch_stats}, x, labels,
         train=True, rngs={'dropout': dropout_key}, mutable=['batch_stats'])
-    return logits, updates.get('batch_stats', {})
+    return logits.astype(jnp.float32), updates.get('batch_stats', {})
 
   def apply_g(g_params, g_batch_stats, z, labels, dropout_key):
     images, updates = g_model.apply(
         {'params': g_params, 'batch_stats': g_batch_stats}, z, labels,
         train=True, rngs={'dropout': dropout_key}, mutable=['batch_stats'])
-    return images, updates.get('batch_stats', {})
+    return images.astype(jnp.float32), updates.get('batch_stats', {})
 
   def d_output_means(real_logits, fake_logits):
     out = jax.nn.sigmoid if loss.probability_output else (lambda x: x)
     return jnp.mean(out(real_logits)), jnp.mean(out(fake_logits))
 
-  def discriminator_step(state: GANState, real, real_labels, key):
-    z_key, g_drop, real_drop, fake_drop, gp_key, gp_drop = jax.random.split(
-        key, 6)
-    labels = real_labels if opts.num_classes else None
-    fake, _ = apply_g(state.g_params, state.g_batch_stats, noise(z_key),
-                      labels, g_drop)
-    fake = jax.lax.stop_gradient(fake)
+  def generator_forward(state: GANState, z, labels, dropout_key):
+    """G(z), the function from d(loss)/d(images) to G's gradient, and G's
+    updated BatchNorm statistics: one forward pass for the whole step."""
+    return jax.vjp(
+        lambda p: apply_g(p, state.g_batch_stats, z, labels, dropout_key),
+        state.g_params, has_aux=True)
 
-    def loss_fn(d_params):
-      real_logits, stats = apply_d(d_params, state.d_batch_stats, real,
-                                   labels, real_drop)
-      fake_logits, stats = apply_d(d_params, stats, fake, labels, fake_drop)
-      d_loss = loss.discriminator(real_logits, fake_logits)
-      aux = {'d_loss': d_loss}
-      if loss.gradient_penalty:
-        critic = lambda x: apply_d(d_params, stats, x, labels, gp_drop)[0]
-        penalty = losses_lib.gradient_penalty(critic, real, fake, gp_key)
-        aux['gradient_penalty'] = penalty
-        d_loss = d_loss + opts.gp_weight * penalty
-      return d_loss, (real_logits, fake_logits, stats, aux)
+  def discriminator_losses(d_params, d_batch_stats, real, fake, labels, keys):
+    """D's loss (with the gradient penalty) and G's loss on one D forward
+    pass over the real and the fake batch."""
+    real_drop, fake_drop, gp_key, gp_drop = keys
+    real_logits, stats = apply_d(d_params, d_batch_stats, real, labels,
+                                 real_drop)
+    fake_logits, stats = apply_d(d_params, stats, fake, labels, fake_drop)
+    d_loss = loss.discriminator(real_logits, fake_logits)
+    aux = {'d_loss': d_loss}
+    if loss.gradient_penalty:
+      critic = lambda x: apply_d(d_params, stats, x, labels, gp_drop)[0]
+      penalty = losses_lib.gradient_penalty(
+          critic, real, jax.lax.stop_gradient(fake), gp_key)
+      aux['gradient_penalty'] = penalty
+      d_loss = d_loss + opts.gp_weight * penalty
+    return (d_loss, loss.generator(fake_logits)), (real_logits, fake_logits,
+                                                   stats, aux)
 
-    (_, (real_logits, fake_logits, stats, aux)), grads = jax.value_and_grad(
-        loss_fn, has_aux=True)(state.d_params)
+  def apply_d_gradients(state: GANState, grads, stats, real_logits,
+                        fake_logits, aux):
     updates, d_opt_state = d_tx.update(grads, state.d_opt_state, state.d_params)
     d_params = optax.apply_updates(state.d_params, updates)
     if loss.clip_weights:
@@ -189,7 +214,38 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
       metrics['wasserstein_estimate'] = d_real - d_fake
     return state, metrics
 
+  def apply_g_gradients(state: GANState, grads, g_stats, g_loss):
+    updates, g_opt_state = g_tx.update(grads, state.g_opt_state, state.g_params)
+    g_params = optax.apply_updates(state.g_params, updates)
+    state = state.replace(g_params=g_params, g_batch_stats=g_stats,
+                          g_opt_state=g_opt_state)
+    if opts.g_ema_decay > 0:
+      state = state.replace(g_ema_params=optax.incremental_update(
+          g_params, state.g_ema_params, 1.0 - opts.g_ema_decay))
+    return state, {'g_loss': g_loss, **gradient_statistics(grads, 'g')}
+
+  def discriminator_step(state: GANState, real, real_labels, key):
+    """One D update on fakes from fresh noise (alternating_fresh_noise)."""
+    z_key, g_drop, real_drop, fake_drop, gp_key, gp_drop = jax.random.split(
+        key, 6)
+    labels = real_labels if opts.num_classes else None
+    fake, _ = apply_g(state.g_params, state.g_batch_stats, noise(z_key),
+                      labels, g_drop)
+    fake = jax.lax.stop_gradient(fake)
+
+    def loss_fn(d_params):
+      (d_loss, _), aux = discriminator_losses(
+          d_params, state.d_batch_stats, real, fake, labels,
+          (real_drop, fake_drop, gp_key, gp_drop))
+      return d_loss, aux
+
+    (_, (real_logits, fake_logits, stats, aux)), grads = jax.value_and_grad(
+        loss_fn, has_aux=True)(state.d_params)
+    return apply_d_gradients(state, grads, stats, real_logits, fake_logits,
+                             aux)
+
   def generator_step(state: GANState, key: jax.Array):
+    """One G update on fresh noise (alternating_fresh_noise)."""
     z_key, label_key, g_drop, d_drop = jax.random.split(key, 4)
     z = noise(z_key)
     labels = (sharded(jax.random.randint(label_key, (batch,), 0,
@@ -205,14 +261,35 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
 
     (g_loss, g_stats), grads = jax.value_and_grad(
         loss_fn, has_aux=True)(state.g_params)
-    updates, g_opt_state = g_tx.update(grads, state.g_opt_state, state.g_params)
-    g_params = optax.apply_updates(state.g_params, updates)
-    state = state.replace(g_params=g_params, g_batch_stats=g_stats,
-                          g_opt_state=g_opt_state)
-    if opts.g_ema_decay > 0:
-      state = state.replace(g_ema_params=optax.incremental_update(
-          g_params, state.g_ema_params, 1.0 - opts.g_ema_decay))
-    return state, {'g_loss': g_loss, **gradient_statistics(grads, 'g')}
+    return apply_g_gradients(state, grads, g_stats, g_loss)
+
+  def shared_fake_update(state: GANState, real, real_labels, key):
+    """simultaneous or alternating: one batch of fakes feeds both updates."""
+    z_key, g_drop, *d_keys, g_d_drop = jax.random.split(key, 7)
+    labels = real_labels if opts.num_classes else None
+    fake, g_pullback, g_stats = generator_forward(state, noise(z_key), labels,
+                                                  g_drop)
+    (_, g_loss), d_pullback, (real_logits, fake_logits, stats, aux) = jax.vjp(
+        lambda d_params, fake: discriminator_losses(
+            d_params, state.d_batch_stats, real, fake, labels, d_keys),
+        state.d_params, fake, has_aux=True)
+    # Each pullback computes only what is kept of it (XLA drops the rest):
+    # D's parameter gradient of its loss, the fakes' gradient of G's.
+    one, zero = jnp.ones((), jnp.float32), jnp.zeros((), jnp.float32)
+    d_grads, _ = d_pullback((one, zero))
+    if opts.update_scheme == 'simultaneous':
+      _, fake_grads = d_pullback((zero, one))
+    new_state, d_metrics = apply_d_gradients(state, d_grads, stats,
+                                             real_logits, fake_logits, aux)
+    if opts.update_scheme == 'alternating':  # Against the updated D.
+      g_loss, fake_grads = jax.value_and_grad(
+          lambda x: loss.generator(apply_d(
+              new_state.d_params, new_state.d_batch_stats, x, labels,
+              g_d_drop)[0]))(fake)
+    (g_grads,) = g_pullback(fake_grads)
+    new_state, g_metrics = apply_g_gradients(new_state, g_grads, g_stats,
+                                             g_loss)
+    return new_state, {**d_metrics, **g_metrics}
 
   def repeat(update, state, keys):
     """`update` once per key, the state threaded through; a scan when there
@@ -227,6 +304,12 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
   def train_step(state: GANState, data: Data, loop_key: jax.Array,
                  data_key: jax.Array) -> Tuple[GANState, Metrics]:
     step_key = jax.random.fold_in(loop_key, state.step)
+    if opts.update_scheme != 'alternating_fresh_noise':
+      real, real_labels = real_batch(data, data_key, state.step, batch,
+                                     sharded)
+      state, metrics = shared_fake_update(state, real, real_labels, step_key)
+      return state.replace(step=state.step + 1), metrics
+
     d_keys = jax.random.split(jax.random.fold_in(step_key, 0),
                               opts.d_steps_per_g_step)
     g_keys = jax.random.split(jax.random.fold_in(step_key, 1),
@@ -268,4 +351,4 @@ def generate(g_model: nn.Module, state: GANState, z: jnp.ndarray,
   kept)."""
   return g_model.apply({'params': state.sampling_params(),
                         'batch_stats': state.g_batch_stats}, z, labels,
-                       train=False)
+                       train=False).astype(jnp.float32)

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.errors import ConfigError
-from jaxgan.models import dcgan
+from jaxgan.models import dcgan, layers
 from jaxgan.models.registry import discriminators, generators
 
 CONDITIONINGS = ('projection', 'concat')
@@ -35,8 +35,9 @@ class ConditionalGenerator(nn.Module):
   def __call__(self, z, labels=None, *, train: bool):
     _require_labels(labels, self.num_classes, 'The generator')
     embedding = nn.Embed(self.num_classes, self.embed_dim, name='label_embed')
-    return self.backbone(jnp.concatenate([z, embedding(labels)], -1),
-                         train=train)
+    return self.backbone(
+        jnp.concatenate([z, embedding(labels).astype(z.dtype)], -1),
+        train=train)
 
 
 class ConditionalDiscriminator(nn.Module):
@@ -53,10 +54,14 @@ class ConditionalDiscriminator(nn.Module):
                               x.shape[:3] + (self.num_classes,))
       x = jnp.concatenate([x, maps], -1)
     h = self.trunk(x, train=train).reshape(x.shape[0], -1)
-    logits = nn.Dense(1, kernel_init=self.trunk.options.init())(h)[:, 0]
+    opts = self.trunk.options
+    logits = layers.Dense(1, kernel_init=opts.init(),
+                          compute_dtype=opts.compute_dtype)(h)[:, 0]
     if self.conditioning == 'projection':
       embedding = nn.Embed(self.num_classes, h.shape[-1], name='label_embed')
-      logits = logits + jnp.sum(embedding(labels) * h, axis=-1)
+      # The projection's sum over features accumulates in float32.
+      logits = logits + jnp.sum(embedding(labels) * h.astype(jnp.float32),
+                                axis=-1)
     return logits
 
 

@@ -46,7 +46,8 @@ class _ConvStack(nn.Module):
         x = nn.max_pool(x, (window, window), (stride, stride), padding='SAME')
       x = conv(self.features, (self.kernel, self.kernel),
                strides=(self.stride, self.stride), padding='SAME',
-               kernel_init=opts.init(), implementation=opts.conv_impl)(x)
+               kernel_init=opts.init(), implementation=opts.conv_impl,
+               compute_dtype=opts.compute_dtype)(x)
       x = act(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
@@ -61,8 +62,10 @@ class ConvGANGenerator(nn.Module):
   def __call__(self, z, labels=None, *, train: bool):
     side = math.isqrt(z.shape[-1])
     x = self.stack(z.reshape(z.shape[0], side, side, 1), train=train)
-    x = nn.Dense(math.prod(self.image_shape),
-                 kernel_init=self.stack.options.init())(x.reshape(z.shape[0], -1))
+    opts = self.stack.options
+    x = layers.Dense(math.prod(self.image_shape), kernel_init=opts.init(),
+                     compute_dtype=opts.compute_dtype)(
+                         x.reshape(z.shape[0], -1))
     return jnp.tanh(x).reshape((z.shape[0],) + tuple(self.image_shape))
 
 
@@ -72,7 +75,9 @@ class ConvGANDiscriminator(nn.Module):
   @nn.compact
   def __call__(self, x, labels=None, *, train: bool):
     x = self.stack(x, train=train).reshape(x.shape[0], -1)
-    return nn.Dense(1, kernel_init=self.stack.options.init())(x)[:, 0]
+    opts = self.stack.options
+    return layers.Dense(1, kernel_init=opts.init(),
+                        compute_dtype=opts.compute_dtype)(x)[:, 0]
 
 
 def _stack(cfg, transpose: bool) -> _ConvStack:

@@ -18,14 +18,18 @@ written as one large matmul each, exactly:
 
 All are plain JAX, and their autodiff transposes are the same shape of work:
 one matmul between gathers and shifted sums, never a convolution. Layout
-NHWC / HWIO, as flax.linen.Conv and ConvTranspose use.
+NHWC / HWIO, as flax.linen.Conv and ConvTranspose use. Gathers and sums run
+in x's dtype; the matmul multiplies in `dtype` (float32, or bfloat16 with
+float32 accumulation: precision.py), and the kernel stays float32.
 """
 
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 from jax import lax
 import jax.numpy as jnp
 import numpy as np
+
+from jaxgan.models import precision
 
 Padding = Union[str, Sequence[Tuple[int, int]]]
 DIMENSION_NUMBERS = ('NHWC', 'HWIO', 'NHWC')
@@ -36,7 +40,7 @@ def _pad(x, pads):
   return lax.pad(x, jnp.zeros((), x.dtype), [(lo, hi, 0) for lo, hi in pads])
 
 
-def _stride1_conv(x, kernel, pads):
+def _stride1_conv(x, kernel, pads, dtype):
   """Stride-1 convolution: width taps gathered, row taps summed."""
   kh, kw, cin, cout = kernel.shape
   (lo_h, hi_h), (lo_w, hi_w) = pads
@@ -46,14 +50,16 @@ def _stride1_conv(x, kernel, pads):
   x = _pad(x, [(0, 0), (0, 0), (lo_w, hi_w), (0, 0)])
   x_taps = jnp.concatenate([x[:, :, j:j + out_w] for j in range(kw)], -1)
   kernel = kernel.transpose(1, 2, 0, 3).reshape(kw * cin, kh * cout)
-  z = x_taps.reshape(-1, kw * cin) @ kernel
+  # The row taps are summed in float32 too, then rounded once.
+  z = precision.matmul(x_taps.reshape(-1, kw * cin), kernel, dtype,
+                       out_dtype=jnp.float32)
   # Row h of the output sums tap i of input row h + i - lo_h.
   z = _pad(z.reshape(batch, h, out_w, kh, cout),
            [(0, 0), (lo_h, hi_h), (0, 0), (0, 0), (0, 0)])
-  return sum(z[:, i:i + out_h, :, i, :] for i in range(kh))
+  return sum(z[:, i:i + out_h, :, i, :] for i in range(kh)).astype(x.dtype)
 
 
-def _strided_conv(x, kernel, strides, pads):
+def _strided_conv(x, kernel, strides, pads, dtype):
   """Strided convolution: all kh*kw strided windows gathered (im2col)."""
   kh, kw, cin, cout = kernel.shape
   (sh, sw), batch = strides, x.shape[0]
@@ -63,7 +69,8 @@ def _strided_conv(x, kernel, strides, pads):
   patches = jnp.concatenate(
       [x[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw]
        for i in range(kh) for j in range(kw)], -1)
-  y = patches.reshape(-1, kh * kw * cin) @ kernel.reshape(-1, cout)
+  y = precision.matmul(patches.reshape(-1, kh * kw * cin),
+                       kernel.reshape(-1, cout), dtype)
   return y.reshape(batch, out_h, out_w, cout)
 
 
@@ -115,9 +122,11 @@ def _phase_selection(kernel_size: int, stride: int, pads: Tuple[int, int],
 
 
 def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
-                   strides: Sequence[int], padding: Padding) -> jnp.ndarray:
+                   strides: Sequence[int], padding: Padding,
+                   dtype: Optional[jnp.dtype] = None) -> jnp.ndarray:
   """Equals lax.conv_transpose(x, kernel, strides, padding) (NHWC, HWIO,
-  transpose_kernel=False, no dilation), as matmuls."""
+  transpose_kernel=False, no dilation), as matmuls multiplying in `dtype`
+  (default: x's)."""
   if isinstance(padding, str):
     pads = [conv_transpose_padding(k, s, padding.upper())
             for k, s in zip(kernel.shape[:2], strides)]
@@ -134,7 +143,7 @@ def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
                           sh * sw * cout).astype(kernel.dtype)
   conv_pads = [(-m_h, q_h - 1 + m_h + sel_h.shape[0] - 1 - (h - 1)),
                (-m_w, q_w - 1 + m_w + sel_w.shape[0] - 1 - (w - 1))]
-  z = _stride1_conv(x, phased, conv_pads)  # (B, Qh, Qw, sh*sw*Cout)
+  z = _stride1_conv(x, phased, conv_pads, dtype)  # (B, Qh, Qw, sh*sw*Cout)
   batch = x.shape[0]
   y = z.reshape(batch, q_h, q_w, sh, sw, cout).transpose(0, 1, 3, 2, 4, 5)
   y = y.reshape(batch, q_h * sh, q_w * sw, cout)
@@ -142,10 +151,10 @@ def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
 
 
 def conv(x: jnp.ndarray, kernel: jnp.ndarray, strides: Sequence[int],
-         padding: Padding) -> jnp.ndarray:
+         padding: Padding, dtype: Optional[jnp.dtype] = None) -> jnp.ndarray:
   """Equals lax.conv_general_dilated(x, kernel, strides, padding) (NHWC,
-  HWIO, no dilation)."""
+  HWIO, no dilation), multiplying in `dtype` (default: x's)."""
   pads = conv_padding(x.shape[1:3], kernel.shape[:2], strides, padding)
   if tuple(strides) == (1, 1):
-    return _stride1_conv(x, kernel, pads)
-  return _strided_conv(x, kernel, strides, pads)
+    return _stride1_conv(x, kernel, pads, dtype)
+  return _strided_conv(x, kernel, strides, pads, dtype)

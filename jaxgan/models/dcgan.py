@@ -75,18 +75,20 @@ class ConvGenerator(nn.Module):
       return x
 
     if self.project_shape:
-      x = nn.Dense(math.prod(self.project_shape), use_bias=not self.batchnorm,
-                   kernel_init=opts.init())(z)
+      x = layers.Dense(math.prod(self.project_shape),
+                       use_bias=not self.batchnorm, kernel_init=opts.init(),
+                       compute_dtype=opts.compute_dtype)(z)
       x = norm_act(x).reshape((z.shape[0],) + tuple(self.project_shape))
     else:
-      x = z.reshape(z.shape[0], 1, 1, z.shape[-1])
+      x = z.reshape(z.shape[0], 1, 1, z.shape[-1]).astype(opts.dtype)
     for i, spec in enumerate(self.blocks):
       last = i == len(self.blocks) - 1
       x = layers.ConvTranspose(
           spec.features, (spec.kernel, spec.kernel),
           strides=(spec.stride, spec.stride), padding=_transpose_padding(spec),
           use_bias=self.output_bias if last else not self.batchnorm,
-          kernel_init=opts.init(), implementation=opts.conv_impl)(x)
+          kernel_init=opts.init(), implementation=opts.conv_impl,
+          compute_dtype=opts.compute_dtype)(x)
       if not last:
         x = norm_act(x)
     return jnp.tanh(x)
@@ -115,7 +117,8 @@ class ConvTrunk(nn.Module):
                       padding=_conv_padding(spec),
                       use_bias=self.use_bias and not with_bn,
                       kernel_init=opts.init(),
-                      implementation=opts.conv_impl)(x)
+                      implementation=opts.conv_impl,
+                      compute_dtype=opts.compute_dtype)(x)
       if with_bn:
         x = opts.batch_norm(train)(x)
       x = act(x)
@@ -141,13 +144,16 @@ class ConvDiscriminator(nn.Module):
                       padding=_conv_padding(self.head),
                       use_bias=self.trunk.use_bias,
                       kernel_init=opts.init(),
-                      implementation=opts.conv_impl)(x)
+                      implementation=opts.conv_impl,
+                      compute_dtype=opts.compute_dtype)(x)
       if x.shape[1:] != (1, 1, 1):
         raise ConfigError(f'The discriminator head maps {x.shape[1:]} instead '
                           f'of one logit: the input image size does not fit '
                           f'this discriminator.')
       return x.reshape(x.shape[0])
-    return nn.Dense(1, kernel_init=opts.init())(x.reshape(x.shape[0], -1))[:, 0]
+    return layers.Dense(1, kernel_init=opts.init(),
+                        compute_dtype=opts.compute_dtype)(
+        x.reshape(x.shape[0], -1))[:, 0]
 
 
 def conv_generator(cfg, blocks, project_shape=()) -> ConvGenerator:

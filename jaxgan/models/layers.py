@@ -10,7 +10,7 @@ from jax import lax
 import jax.numpy as jnp
 
 from jaxgan.errors import ConfigError
-from jaxgan.models import conv_ops
+from jaxgan.models import conv_ops, precision
 
 KERNEL_INITS = {
     # Keras' default for Dense/Conv/ConvTranspose.
@@ -52,6 +52,7 @@ class LayerOptions:
   bn_use_bias: bool = True
   bn_scale_init: str = 'ones'
   conv_impl: str = 'auto'
+  compute_dtype: str = 'float32'
 
   @classmethod
   def from_config(cls, cfg) -> 'LayerOptions':
@@ -59,6 +60,11 @@ class LayerOptions:
 
   def init(self) -> jax.nn.initializers.Initializer:
     return kernel_init(self.kernel_init)
+
+  @property
+  def dtype(self) -> jnp.dtype:
+    """The activations' dtype (precision.py); parameters stay float32."""
+    return precision.activation_dtype(self.compute_dtype)
 
   def activation(self, name: str) -> Callable[[jnp.ndarray], jnp.ndarray]:
     if name == 'relu':
@@ -77,7 +83,8 @@ class LayerOptions:
                   jax.random.normal(key, shape, dtype))
     return nn.BatchNorm(use_running_average=not train, epsilon=self.bn_epsilon,
                         momentum=self.bn_momentum, use_scale=self.bn_use_scale,
-                        use_bias=self.bn_use_bias, scale_init=scale_init)
+                        use_bias=self.bn_use_bias, scale_init=scale_init,
+                        dtype=self.dtype)
 
 
 def torch_transpose_padding(kernel_size: int, padding: int):
@@ -103,9 +110,44 @@ def uses_matmul(implementation: str) -> bool:
   return implementation == 'matmul'
 
 
-class _ConvBase(nn.Module):
+class _MixedPrecision:
+  """config.model.compute_dtype of a layer: float32 params, operands
+  multiplied in `matmul_dtype`, activations in `dtype` (precision.py)."""
+
+  @property
+  def dtype(self) -> jnp.dtype:
+    return precision.activation_dtype(self.compute_dtype)
+
+  @property
+  def matmul_dtype(self) -> jnp.dtype:
+    return precision.compute_dtype(self.compute_dtype)
+
+  def _add_bias(self, y, bias):
+    return y if bias is None else y + bias.astype(self.dtype)
+
+
+class Dense(_MixedPrecision, nn.Module):
+  """flax.linen.Dense (same 'kernel' and 'bias') in mixed precision."""
+  features: int
+  use_bias: bool = True
+  kernel_init: Callable = nn.initializers.lecun_normal()
+  bias_init: Callable = nn.initializers.zeros_init()
+  compute_dtype: str = 'float32'
+
+  @nn.compact
+  def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
+    kernel = self.param('kernel', self.kernel_init,
+                        (x.shape[-1], self.features))
+    bias = (self.param('bias', self.bias_init, (self.features,))
+            if self.use_bias else None)
+    y = precision.matmul(x.astype(self.dtype), kernel, self.matmul_dtype)
+    return self._add_bias(y, bias)
+
+
+class _ConvBase(_MixedPrecision, nn.Module):
   """Parameters exactly as flax.linen.Conv / ConvTranspose name and shape
-  them ('kernel' HWIO, 'bias'), so checkpoints and inits are interchangeable."""
+  them ('kernel' HWIO, 'bias'), so checkpoints and inits are interchangeable.
+  Mixed precision as Dense."""
   features: int
   kernel_size: Sequence[int]
   strides: Sequence[int] = (1, 1)
@@ -114,6 +156,7 @@ class _ConvBase(nn.Module):
   kernel_init: Callable = nn.initializers.lecun_normal()
   bias_init: Callable = nn.initializers.zeros_init()
   implementation: str = 'auto'
+  compute_dtype: str = 'float32'
 
   def _params(self, x):
     kernel = self.param('kernel', self.kernel_init,
@@ -121,6 +164,13 @@ class _ConvBase(nn.Module):
     bias = (self.param('bias', self.bias_init, (self.features,))
             if self.use_bias else None)
     return kernel, bias
+
+  def _native(self, conv, x, kernel, *args, **kwargs):
+    """XLA's convolution with both operands in the matmul dtype (GPUs and
+    TPUs accumulate in float32 internally), the result in `dtype`."""
+    return conv(x.astype(self.matmul_dtype), kernel.astype(self.matmul_dtype),
+                *args, dimension_numbers=conv_ops.DIMENSION_NUMBERS,
+                **kwargs).astype(self.dtype)
 
   def _padding(self):
     return self.padding.upper() if isinstance(self.padding, str) else tuple(
@@ -133,13 +183,14 @@ class Conv(_ConvBase):
   @nn.compact
   def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
     kernel, bias = self._params(x)
+    x = x.astype(self.dtype)
     if uses_matmul(self.implementation):
-      y = conv_ops.conv(x, kernel, tuple(self.strides), self._padding())
+      y = conv_ops.conv(x, kernel, tuple(self.strides), self._padding(),
+                        self.matmul_dtype)
     else:
-      y = lax.conv_general_dilated(x, kernel, tuple(self.strides),
-                                   self._padding(),
-                                   dimension_numbers=conv_ops.DIMENSION_NUMBERS)
-    return y if bias is None else y + bias
+      y = self._native(lax.conv_general_dilated, x, kernel,
+                       tuple(self.strides), self._padding())
+    return self._add_bias(y, bias)
 
 
 class ConvTranspose(_ConvBase):
@@ -148,10 +199,11 @@ class ConvTranspose(_ConvBase):
   @nn.compact
   def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
     kernel, bias = self._params(x)
+    x = x.astype(self.dtype)
     if uses_matmul(self.implementation):
       y = conv_ops.conv_transpose(x, kernel, tuple(self.strides),
-                                  self._padding())
+                                  self._padding(), self.matmul_dtype)
     else:
-      y = lax.conv_transpose(x, kernel, tuple(self.strides), self._padding(),
-                             dimension_numbers=conv_ops.DIMENSION_NUMBERS)
-    return y if bias is None else y + bias
+      y = self._native(lax.conv_transpose, x, kernel, tuple(self.strides),
+                       self._padding())
+    return self._add_bias(y, bias)

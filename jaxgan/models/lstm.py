@@ -22,11 +22,12 @@ class _LSTMStack(nn.Module):
   units: int
   num_layers: int
   dropout: float
+  dtype: jnp.dtype = jnp.float32  # Activations' dtype; params stay float32.
 
   @nn.compact
   def __call__(self, x, *, train: bool):  # (B, T, F) -> (B, T, units)
     for _ in range(self.num_layers):
-      x = nn.RNN(nn.OptimizedLSTMCell(self.units))(x)
+      x = nn.RNN(nn.OptimizedLSTMCell(self.units, dtype=self.dtype))(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
     return x
@@ -42,7 +43,8 @@ class LSTMGenerator(nn.Module):
     height, width, channels = self.image_shape
     steps = jnp.broadcast_to(z[:, None, :], (z.shape[0], height, z.shape[-1]))
     x = self.stack(steps, train=train)
-    rows = nn.Dense(width * channels, kernel_init=self.options.init())(x)
+    rows = layers.Dense(width * channels, kernel_init=self.options.init(),
+                        compute_dtype=self.options.compute_dtype)(x)
     return jnp.tanh(rows).reshape((z.shape[0],) + tuple(self.image_shape))
 
 
@@ -54,11 +56,13 @@ class LSTMDiscriminator(nn.Module):
   def __call__(self, x, labels=None, *, train: bool):
     rows = x.reshape(x.shape[0], x.shape[1], -1)
     h = self.stack(rows, train=train)[:, -1]
-    return nn.Dense(1, kernel_init=self.options.init())(h)[:, 0]
+    return layers.Dense(1, kernel_init=self.options.init(),
+                        compute_dtype=self.options.compute_dtype)(h)[:, 0]
 
 
 def _stack(cfg, dropout: float) -> _LSTMStack:
-  return _LSTMStack(cfg.lstm.units, cfg.lstm.num_layers, dropout)
+  return _LSTMStack(cfg.lstm.units, cfg.lstm.num_layers, dropout,
+                    layers.LayerOptions.from_config(cfg).dtype)
 
 
 @generators.register('lstm_g')

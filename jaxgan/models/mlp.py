@@ -19,7 +19,8 @@ from jaxgan.models.registry import discriminators, generators
 def _dense_stack(x, hidden, activation, dropout, train, opts):
   act = opts.activation(activation)
   for size in hidden:
-    x = act(nn.Dense(size, kernel_init=opts.init())(x))
+    x = act(layers.Dense(size, kernel_init=opts.init(),
+                         compute_dtype=opts.compute_dtype)(x))
     if dropout > 0:
       x = nn.Dropout(dropout, deterministic=not train)(x)
   return x
@@ -36,8 +37,9 @@ class MLPGenerator(nn.Module):
   def __call__(self, z, labels=None, *, train: bool):
     x = _dense_stack(z, self.hidden, self.activation, self.dropout, train,
                      self.options)
-    x = nn.Dense(math.prod(self.image_shape),
-                 kernel_init=self.options.init())(x)
+    x = layers.Dense(math.prod(self.image_shape),
+                     kernel_init=self.options.init(),
+                     compute_dtype=self.options.compute_dtype)(x)
     return jnp.tanh(x).reshape((z.shape[0],) + tuple(self.image_shape))
 
 
@@ -51,7 +53,8 @@ class MLPDiscriminator(nn.Module):
   def __call__(self, x, labels=None, *, train: bool):
     x = _dense_stack(x.reshape(x.shape[0], -1), self.hidden, self.activation,
                      self.dropout, train, self.options)
-    return nn.Dense(1, kernel_init=self.options.init())(x)[:, 0]
+    return layers.Dense(1, kernel_init=self.options.init(),
+                        compute_dtype=self.options.compute_dtype)(x)[:, 0]
 
 
 @generators.register('mlp_g')
