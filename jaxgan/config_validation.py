@@ -181,11 +181,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
         f'train.update_scheme=alternating_fresh_noise for several updates '
         f'per step.')
   _real(config, 'train.g_ema_decay', 0.0, 1.0)
-  steps_per_call = _int(config, 'train.steps_per_call', 1)
+  steps_per_call = _int(config, 'train.steps_per_call', 0)
   for field, minimum in (('log_every', 1), ('sample_every', 1),
                          ('checkpoint_every', 1), ('eval_every', 0)):
     every = _int(config, f'train.{field}', minimum)
-    if every % steps_per_call:
+    if steps_per_call and every % steps_per_call:
       raise ConfigError(
           f'train.{field}={every} is not a multiple of '
           f'train.steps_per_call={steps_per_call}; steps are fused '

@@ -112,6 +112,23 @@ def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
                           config.train.d_steps_per_g_step))
 
 
+# train.steps_per_call=0 fuses at most this many steps per call.
+MAX_AUTO_STEPS_PER_CALL = 10
+
+
+def steps_per_call(train_config: ml_collections.ConfigDict) -> int:
+  """Steps per jitted call: train.steps_per_call, or for 0 the largest
+  count up to MAX_AUTO_STEPS_PER_CALL that divides every periodic interval
+  (so logs, samples, checkpoints and evaluations keep their steps)."""
+  if train_config.steps_per_call:
+    return train_config.steps_per_call
+  intervals = [train_config.log_every, train_config.sample_every,
+               train_config.checkpoint_every, train_config.eval_every]
+  common = math.gcd(*intervals)  # gcd(n, 0) = n: eval_every=0 is off.
+  return max(d for d in range(1, MAX_AUTO_STEPS_PER_CALL + 1)
+             if common % d == 0)
+
+
 # Slow steps still print progress at least this often.
 PROGRESS_EVERY_SECONDS = 60.0
 
@@ -253,10 +270,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   # ------------------------------------------------------------- functions
   # State and metrics stay replicated; XLA inserts the collectives.
   replicated = parallel.replicated(mesh)
-  steps_per_call = config.train.steps_per_call
-  multi_step = jax.jit(steps.make_multi_step(train_step, steps_per_call),
+  fused = steps_per_call(config.train)
+  multi_step = jax.jit(steps.make_multi_step(train_step, fused),
                        donate_argnums=0, out_shardings=replicated)
-  single_step = (multi_step if steps_per_call == 1 else
+  single_step = (multi_step if fused == 1 else
                  jax.jit(train_step, donate_argnums=0,
                          out_shardings=replicated))
   sample_z, sample_labels = sample_inputs(config, keys.sample,
@@ -317,10 +334,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   ) as stop_request:
     try:
       while step < num_steps:
-        fused = steps_per_call if num_steps - step >= steps_per_call else 1
-        step_fn = multi_step if fused == steps_per_call else single_step
+        # Single steps up to the next multiple of `fused` (a run resumed
+        # from another steps_per_call) and for the tail.
+        in_call = (fused if step % fused == 0 and num_steps - step >= fused
+                   else 1)
+        step_fn = multi_step if in_call == fused else single_step
         state, metrics = step_fn(state, device_data, loop_key, data_key)
-        step += fused
+        step += in_call
         if last_log_time is None:  # First call compiled: time from here.
           jax.block_until_ready(state)
           logging.info('Compiled and ran the first step in %.1fs.',

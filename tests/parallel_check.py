@@ -31,6 +31,7 @@ def config_for(model: str, num_steps: int):
     config.loss.name = 'wgan_gp'
     config.model.d_batchnorm = False
     config.train.d_steps_per_g_step = 2
+    config.train.update_scheme = 'alternating_fresh_noise'
   return config
 
 

@@ -112,3 +112,23 @@ def test_resume_may_change_speed_fields_but_not_the_model():
   current.model.noise_dim += 1
   assert [d[0] for d in config_validation.resume_differences(saved, current)] == [
       'model.noise_dim']
+
+
+@pytest.mark.parametrize('intervals,expected', [
+    ((50, 1170, 1170, 0), 10),  # configs/dcgan_mnist.py
+    ((2, 2, 2, 0), 2),
+    ((1, 500, 1000, 0), 1),
+    ((50, 500, 1000, 4), 2),  # eval_every counts when on.
+    ((7, 7, 7, 0), 7),
+    ((11, 11, 11, 0), 1),
+])
+def test_automatic_steps_per_call_keeps_every_interval(intervals, expected):
+  config = tiny_dcgan_config(steps_per_call=0)
+  (config.train.log_every, config.train.sample_every,
+   config.train.checkpoint_every, config.train.eval_every) = intervals
+  config_validation.validate(config)
+  fused = train.steps_per_call(config.train)
+  assert fused == expected
+  assert all(every % fused == 0 for every in intervals)
+  config.train.steps_per_call = 3  # Explicit: used as it is.
+  assert train.steps_per_call(config.train) == 3

@@ -8,7 +8,8 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import optimizers, steps, train
+from jaxgan import config_validation, optimizers, steps, train
+from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config
 
 BATCH = 4
@@ -18,6 +19,8 @@ def build(d_steps_per_g_step=1, steps_per_call=1, conv_impl='auto'):
   """The tiny DCGAN's initial state, train step (fused if asked) and data
   (images and labels)."""
   config = tiny_dcgan_config(d_steps_per_g_step=d_steps_per_g_step)
+  if d_steps_per_g_step > 1:  # n_critic needs fresh noise per update.
+    config.train.update_scheme = 'alternating_fresh_noise'
   config.data.batch_size = BATCH
   config.model.conv_impl = conv_impl
   state, train_step = train.initial_state_and_step(
@@ -159,6 +162,8 @@ def small_mlp_step(loss='non_saturating', **overrides):
   config.model.generator, config.model.discriminator = 'mlp_g', 'mlp_d'
   config.model.mlp.g_hidden, config.model.mlp.d_hidden = (16,), (16,)
   config.loss.name = loss
+  # The scheme with schedules (n_critic, k); overrides may pick another.
+  config.train.update_scheme = 'alternating_fresh_noise'
   for key, value in overrides.items():
     section, field = key.split('__')
     config[section][field] = value
@@ -257,3 +262,70 @@ def test_latent_noise(distribution):
     np.testing.assert_allclose(float(z.std()), 1 / np.sqrt(3), rtol=0.02)
   else:
     np.testing.assert_allclose(float(z.std()), 1.0, rtol=0.02)
+
+
+def _scheme_step(scheme):
+  config = tiny_dcgan_config(update_scheme=scheme)
+  config.data.batch_size = BATCH
+  g_model, d_model = train.build_models(config)
+  state, step = train.initial_state_and_step(config, g_model, d_model,
+                                             (28, 28, 1), jax.random.key(0))
+  return config, (g_model, d_model), state, jax.jit(step)
+
+
+def _g_grad_norm(config, models, g_params, g_stats, d_params, keys_used):
+  """G's gradient norm computed directly: the fakes of the step's noise
+  through D with the given params (no BatchNorm in this D)."""
+  g_model, d_model = models
+  z_key, g_drop, d_drop = keys_used
+  z = steps.latent_noise(z_key, BATCH, config.model.noise_dim, 'normal')
+
+  def loss(p):
+    fake, _ = g_model.apply({'params': p, 'batch_stats': g_stats}, z, None,
+                            train=True, rngs={'dropout': g_drop},
+                            mutable=['batch_stats'])
+    logits = d_model.apply({'params': d_params}, fake, None, train=True,
+                           rngs={'dropout': d_drop})
+    return jnp.mean(jax.nn.softplus(-logits))  # Non-saturating.
+
+  return float(optax.global_norm(jax.grad(loss)(g_params)))
+
+
+@pytest.mark.parametrize('scheme', ['simultaneous', 'alternating'])
+def test_shared_fake_schemes_train_g_against_the_right_discriminator(scheme):
+  """simultaneous: G's gradient comes from the D of before the step (the
+  TF tutorial's two tapes); alternating: from the updated D (PyTorch's
+  DCGAN). Both make one batch of fakes and the same D update."""
+  config, models, state, step = _scheme_step(scheme)
+  new_state, metrics = step(state, tiny_data(), *keys())
+  z_key, g_drop, _, fake_drop, _, _, g_d_drop = jax.random.split(
+      jax.random.fold_in(keys()[0], 0), 7)
+  d_params, d_drop = ((state.d_params, fake_drop) if scheme == 'simultaneous'
+                      else (new_state.d_params, g_d_drop))
+  expected = _g_grad_norm(config, models, state.g_params, state.g_batch_stats,
+                          d_params, (z_key, g_drop, d_drop))
+  np.testing.assert_allclose(float(metrics['g_grad_norm']), expected,
+                             rtol=1e-5)
+
+
+def test_shared_fake_schemes_make_the_same_discriminator_update():
+  results = {}
+  for scheme in ('simultaneous', 'alternating'):
+    _, _, state, step = _scheme_step(scheme)
+    results[scheme] = step(state, tiny_data(), *keys())[0]
+  chex.assert_trees_all_equal(results['simultaneous'].d_params,
+                              results['alternating'].d_params)
+  assert relative_difference(results['simultaneous'].g_params,
+                             results['alternating'].g_params) > 0
+
+
+def test_update_scheme_is_checked_against_the_update_ratio():
+  config = tiny_dcgan_config(update_scheme='simultaneous',
+                             d_steps_per_g_step=5)
+  with pytest.raises(ConfigError, match=r"train.update_scheme='simultaneous'.*"
+                     r"d_steps_per_g_step=5.*alternating_fresh_noise"):
+    config_validation.validate(config)
+  config = tiny_dcgan_config(update_scheme='together')
+  with pytest.raises(ConfigError, match=r"train.update_scheme='together'.*"
+                     r"alternating, alternating_fresh_noise, simultaneous"):
+    config_validation.validate(config)

@@ -1,0 +1,140 @@
+"""Mixed precision (model.compute_dtype): the bfloat16 matmul and its
+gradients against float32, the layers' dtypes, and a whole train step."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxgan import train
+from jaxgan.errors import ConfigError
+from jaxgan.models import conv_ops, layers, precision
+from tests.conftest import tiny_dcgan_config
+
+BF16 = jnp.bfloat16
+
+
+def _close(a, b, rtol):
+  """Relative error over the whole array: bfloat16 keeps 8 bits."""
+  a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+  assert np.linalg.norm(a - b) <= rtol * np.linalg.norm(b), (
+      np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def test_float32_matmul_is_the_plain_contraction():
+  x = jax.random.normal(jax.random.key(0), (5, 7))
+  w = jax.random.normal(jax.random.key(1), (7, 3))
+  chex.assert_trees_all_equal(precision.matmul(x, w), x @ w)
+
+
+@pytest.mark.parametrize('shape', [(48, 36, 20), (7, 13, 11)])  # 7, 13: prime
+def test_bfloat16_matmul_and_its_derivatives_match_float32(shape):
+  m, k, n = shape
+  x = jax.random.normal(jax.random.key(0), (m, k))
+  w = jax.random.normal(jax.random.key(1), (k, n))
+
+  def loss(x, w, dtype):  # Pre-activations of order 1: tanh not saturated.
+    return jnp.sum(jnp.tanh(precision.matmul(x, w, dtype) / k ** 0.5) ** 2)
+
+  y = jax.jit(lambda x, w: precision.matmul(x, w, BF16))(x, w)
+  assert y.dtype == jnp.float32  # x's dtype: activations stay float32 here.
+  _close(y, x @ w, 1e-2)
+  grads = jax.jit(jax.grad(lambda x, w: loss(x, w, BF16), (0, 1)))(x, w)
+  grads32 = jax.grad(lambda x, w: loss(x, w, jnp.float32), (0, 1))(x, w)
+  for g, g32 in zip(grads, grads32):
+    assert g.dtype == jnp.float32  # The weight's gradient is not rounded.
+    _close(g, g32, 2e-2)
+  # Second derivatives (the gradient penalty differentiates a gradient).
+  hvp = jax.jit(jax.grad(lambda w: jnp.sum(
+      jax.grad(lambda x: loss(x, w, BF16))(x) ** 2)))(w)
+  hvp32 = jax.grad(lambda w: jnp.sum(
+      jax.grad(lambda x: loss(x, w, jnp.float32))(x) ** 2))(w)
+  _close(hvp, hvp32, 3e-2)
+
+
+def test_bfloat16_dots_stay_bfloat16_on_cpu():
+  """XLA:CPU runs a dot with a transposed operand in float32; the backward
+  matmuls must reach it with row-major bfloat16 operands."""
+  if jax.default_backend() != 'cpu':
+    pytest.skip('XLA:CPU behaviour')
+  x = jnp.ones((64, 96))
+  w = jnp.ones((96, 32))
+  grad = jax.jit(jax.grad(lambda x, w: jnp.sum(
+      precision.matmul(x, w, BF16) ** 2), (0, 1)))
+  hlo = grad.lower(x, w).compile().as_text()
+  dots = [line for line in hlo.splitlines() if ' dot(' in line]
+  assert len(dots) == 3
+  for line in dots:
+    operands = line.split(' dot(')[1].split(')')[0].split(', ')
+    shapes = {name: hlo.split(f'{name} = ')[1].split('[')[0]
+              for name in operands}
+    assert set(shapes.values()) == {'bf16'}, line
+
+
+@pytest.mark.parametrize('transpose,strides', [(False, (1, 1)),
+                                               (False, (2, 2)),
+                                               (True, (2, 2))])
+def test_conv_layers_in_bfloat16_match_float32(transpose, strides):
+  cls = layers.ConvTranspose if transpose else layers.Conv
+  x = jax.random.normal(jax.random.key(0), (2, 7, 7, 6))
+  outputs = {}
+  for dtype in ('float32', 'bfloat16'):
+    layer = cls(5, (5, 5), strides=strides, implementation='matmul',
+                compute_dtype=dtype)
+    params = layer.init(jax.random.key(1), x)
+    y, vjp = jax.vjp(lambda p, x: layer.apply(p, x), params, x)
+    outputs[dtype] = (y, vjp(jnp.ones_like(y)))
+  (y32, g32), (y16, g16) = outputs['float32'], outputs['bfloat16']
+  _close(y16, y32, 1e-2)
+  for a, b in zip(jax.tree.leaves(g16), jax.tree.leaves(g32)):
+    assert a.dtype == jnp.float32
+    _close(a, b, 2e-2)
+
+
+def test_compute_dtype_names():
+  assert precision.compute_dtype('float32') == jnp.float32
+  assert precision.compute_dtype('bfloat16') == BF16
+  native = (jax.default_backend() != 'cpu' or
+            precision.cpu_has_native_bfloat16())
+  assert precision.compute_dtype('auto') == (BF16 if native else jnp.float32)
+  if jax.default_backend() == 'cpu':
+    assert precision.activation_dtype('bfloat16') == jnp.float32
+  with pytest.raises(ConfigError, match=r"model.compute_dtype='half'.*"
+                     r"auto, float32, bfloat16"):
+    precision.compute_dtype('half')
+
+
+def test_conv_ops_multiply_in_the_given_dtype():
+  x = jax.random.normal(jax.random.key(0), (2, 7, 7, 4))
+  k = jax.random.normal(jax.random.key(1), (5, 5, 4, 3))
+  y32 = conv_ops.conv(x, k, (1, 1), 'SAME')
+  y16 = conv_ops.conv(x, k, (1, 1), 'SAME', BF16)
+  assert y16.dtype == jnp.float32
+  _close(y16, y32, 1e-2)
+  assert not np.array_equal(y16, y32)  # It did round the operands.
+
+
+@pytest.mark.parametrize('scheme', ['simultaneous', 'alternating',
+                                    'alternating_fresh_noise'])
+def test_bfloat16_step_keeps_float32_state_and_tracks_float32(scheme):
+  results = {}
+  for dtype in ('float32', 'bfloat16'):
+    config = tiny_dcgan_config(update_scheme=scheme)
+    config.model.compute_dtype = dtype
+    state, step = train.initial_state_and_step(
+        config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+    data = {'images': jax.random.randint(jax.random.key(1), (32, 28, 28, 1),
+                                         0, 256).astype(jnp.uint8),
+            'labels': jnp.zeros((32,), jnp.int32)}
+    new_state, metrics = jax.jit(step)(state, data, jax.random.key(2),
+                                       jax.random.key(3))
+    for leaf in jax.tree.leaves((new_state.g_params, new_state.d_params,
+                                 new_state.g_opt_state, new_state.d_opt_state,
+                                 new_state.g_batch_stats, metrics)):
+      if jnp.issubdtype(leaf.dtype, jnp.floating):
+        assert leaf.dtype == jnp.float32
+    results[dtype] = metrics
+  for name in ('d_loss', 'g_loss', 'd_real', 'd_fake'):
+    np.testing.assert_allclose(results['bfloat16'][name],
+                               results['float32'][name], rtol=2e-2)
