@@ -190,7 +190,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
           f'train.{field}={every} is not a multiple of '
           f'train.steps_per_call={steps_per_call}; steps are fused '
           f'{steps_per_call} at a time, so periodic actions can only happen '
-          f'at multiples of it.')
+          f'at multiples of it; train.steps_per_call=0 picks a count that '
+          f'divides every interval.')
   _int(config, 'train.max_checkpoints_to_keep', 1)
   _choice(config, 'train.on_nan', divergence.ON_NAN)
   _int(config, 'train.max_rollbacks', 0)

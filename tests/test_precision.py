@@ -138,3 +138,20 @@ def test_bfloat16_step_keeps_float32_state_and_tracks_float32(scheme):
   for name in ('d_loss', 'g_loss', 'd_real', 'd_fake'):
     np.testing.assert_allclose(results['bfloat16'][name],
                                results['float32'][name], rtol=2e-2)
+
+
+@pytest.mark.parametrize('strides', [(1, 1), (2, 2)])
+def test_bfloat16_conv_second_derivatives_match_float32(strides):
+  """The gradient penalty differentiates D's input gradient with respect to
+  its weights, through the convolutions' transposed patches."""
+  x = jax.random.normal(jax.random.key(0), (2, 8, 8, 3))
+  k = jax.random.normal(jax.random.key(1), (3, 3, 3, 4)) / 3
+
+  def penalty(k, dtype):
+    input_grad = jax.grad(lambda x: jnp.sum(jnp.tanh(
+        conv_ops.conv(x, k, strides, 'SAME', dtype))))(x)
+    return jnp.sum(input_grad ** 2)
+
+  got = jax.jit(jax.grad(lambda k: penalty(k, BF16)))(k)
+  want = jax.grad(lambda k: penalty(k, jnp.float32))(k)
+  _close(got, want, 3e-2)

@@ -50,9 +50,15 @@ def _stride1_conv(x, kernel, pads, dtype):
   x = _pad(x, [(0, 0), (0, 0), (lo_w, hi_w), (0, 0)])
   x_taps = jnp.concatenate([x[:, :, j:j + out_w] for j in range(kw)], -1)
   kernel = kernel.transpose(1, 2, 0, 3).reshape(kw * cin, kh * cout)
+
+  def taps_transposed():  # x_taps as (kw*cin, B*H*out_w), for the gradient.
+    x_c = x.transpose(3, 0, 1, 2)
+    return jnp.concatenate([x_c[..., j:j + out_w] for j in range(kw)],
+                           0).reshape(kw * cin, -1)
+
   # The row taps are summed in float32 too, then rounded once.
   z = precision.matmul(x_taps.reshape(-1, kw * cin), kernel, dtype,
-                       out_dtype=jnp.float32)
+                       out_dtype=jnp.float32, x_transposed=taps_transposed)
   # Row h of the output sums tap i of input row h + i - lo_h.
   z = _pad(z.reshape(batch, h, out_w, kh, cout),
            [(0, 0), (lo_h, hi_h), (0, 0), (0, 0), (0, 0)])
@@ -66,11 +72,19 @@ def _strided_conv(x, kernel, strides, pads, dtype):
   x = _pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)])
   out_h = (x.shape[1] - kh) // sh + 1
   out_w = (x.shape[2] - kw) // sw + 1
-  patches = jnp.concatenate(
-      [x[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw]
-       for i in range(kh) for j in range(kw)], -1)
+  windows = [(slice(i, i + sh * (out_h - 1) + 1, sh),
+              slice(j, j + sw * (out_w - 1) + 1, sw))
+             for i in range(kh) for j in range(kw)]
+  patches = jnp.concatenate([x[:, rows, cols] for rows, cols in windows], -1)
+
+  def patches_transposed():  # (kh*kw*cin, B*out_h*out_w), for the gradient.
+    x_c = x.transpose(3, 0, 1, 2)
+    return jnp.concatenate([x_c[:, :, rows, cols] for rows, cols in windows],
+                           0).reshape(kh * kw * cin, -1)
+
   y = precision.matmul(patches.reshape(-1, kh * kw * cin),
-                       kernel.reshape(-1, cout), dtype)
+                       kernel.reshape(-1, cout), dtype,
+                       x_transposed=patches_transposed)
   return y.reshape(batch, out_h, out_w, cout)
 
 

@@ -17,7 +17,7 @@ float32 matmul, bit for bit.
 
 import functools
 import math
-from typing import Optional
+from typing import Callable, Optional
 
 import jax
 from jax import lax
@@ -93,30 +93,37 @@ def _transpose(x: jnp.ndarray) -> jnp.ndarray:
   return x.T
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
-def _mixed_matmul(a, b, compute: jnp.dtype, out: jnp.dtype):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(3, 4))
+def _mixed_matmul(a, b, a_t, compute: jnp.dtype, out: jnp.dtype):
   """a @ b (2-D) with both operands in `compute`, float32 accumulation and
-  an `out` result. Its gradients are the same kind of matmul, each returned
-  in its operand's dtype: a float32 weight's gradient is accumulated and
-  kept in float32, not rounded through bfloat16."""
+  an `out` result; a_t is a.T, which only the gradient uses. The gradients
+  are the same kind of matmul, each returned in its operand's dtype: a
+  float32 weight's gradient is accumulated and kept in float32, not rounded
+  through bfloat16."""
+  del a_t
   return _dot(a, b, compute, out)
 
 
-def _mixed_matmul_fwd(a, b, compute, out):
+def _mixed_matmul_fwd(a, b, a_t, compute, out):
   a_low, b_low = a.astype(compute), b.astype(compute)
   # Empty arrays carry the operands' dtypes to the backward pass.
-  dtypes = (jnp.zeros((0,), a.dtype), jnp.zeros((0,), b.dtype))
-  return _dot(a_low, b_low, compute, out), (a_low, b_low, dtypes)
+  dtypes = (jnp.zeros((0,), a.dtype), jnp.zeros((0,), b.dtype),
+            jnp.zeros((0,), a_t.dtype))
+  return (_dot(a_low, b_low, compute, out),
+          (a_low, b_low, a_t.astype(compute), dtypes))
 
 
 def _mixed_matmul_bwd(compute, out, residuals, g):
   del out
-  a_low, b_low, (a_dtype, b_dtype) = residuals
-  # Through _mixed_matmul again, so second derivatives (the gradient
-  # penalty) are mixed-precision matmuls too.
+  a_low, b_low, a_t_low, (a_dtype, b_dtype, a_t_dtype) = residuals
   g = g.astype(compute)
-  return (_mixed_matmul(g, _transpose(b_low), compute, a_dtype.dtype),
-          _mixed_matmul(_transpose(a_low), g, compute, b_dtype.dtype))
+  # Through _mixed_matmul again, so second derivatives (the gradient
+  # penalty) are mixed-precision matmuls too; what they alone need (the
+  # third operands) is dropped by XLA otherwise.
+  return (_mixed_matmul(g, _transpose(b_low), _transpose(g), compute,
+                        a_dtype.dtype),
+          _mixed_matmul(a_t_low, g, a_low, compute, b_dtype.dtype),
+          jnp.zeros(a_t_low.shape, a_t_dtype.dtype))
 
 
 _mixed_matmul.defvjp(_mixed_matmul_fwd, _mixed_matmul_bwd)
@@ -124,18 +131,24 @@ _mixed_matmul.defvjp(_mixed_matmul_fwd, _mixed_matmul_bwd)
 
 def matmul(x: jnp.ndarray, kernel: jnp.ndarray,
            dtype: Optional[jnp.dtype] = None,
-           out_dtype: Optional[jnp.dtype] = None) -> jnp.ndarray:
+           out_dtype: Optional[jnp.dtype] = None,
+           x_transposed: Optional[Callable[[], jnp.ndarray]] = None
+           ) -> jnp.ndarray:
   """x (..., K) @ kernel (K, N), multiplied in `dtype` (default: x's
   dtype); the result in `out_dtype` (default: x's dtype).
 
   float32: the plain float32 contraction. bfloat16: both operands cast to
-  it, float32 accumulation, one rounding to `out_dtype`.
+  it, float32 accumulation, one rounding to `out_dtype`. `x_transposed`
+  makes x as a (K, M) matrix for the weight's gradient where the caller
+  can do that more cheaply than transposing x (the convolutions gather
+  their patches in transposed order).
   """
   dtype = jnp.dtype(dtype or x.dtype)
   out_dtype = jnp.dtype(out_dtype or x.dtype)
   if dtype == jnp.float32:
     return lax.dot_general(x, kernel,
                            (((x.ndim - 1,), (0,)), ((), ()))).astype(out_dtype)
-  lead = x.shape[:-1]
-  y = _mixed_matmul(x.reshape(-1, x.shape[-1]), kernel, dtype, out_dtype)
+  lead, a = x.shape[:-1], x.reshape(-1, x.shape[-1])
+  a_t = x_transposed() if x_transposed else _transpose(a)
+  y = _mixed_matmul(a, kernel, a_t, dtype, out_dtype)
   return y.reshape(lead + (kernel.shape[-1],))
