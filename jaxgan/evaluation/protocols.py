@@ -86,7 +86,7 @@ def discriminator_features(d_model: nn.Module, state: GANState,
           f'discriminator-feature protocol needs a convolutional '
           f'discriminator (the dcgan_* and cdcgan_d models).')
     return jnp.concatenate([adaptive_max_pool(m).reshape(m.shape[0], -1)
-                            for m in maps], axis=1)
+                            for m in maps], axis=1).astype(jnp.float32)
 
   variables = {'params': state.d_params, 'batch_stats': state.d_batch_stats}
   if labels is None:
