@@ -136,7 +136,7 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
   """One train step under `options.update_scheme` (UPDATE_SCHEMES).
 
   alternating_fresh_noise: `d_steps_per_g_step` discriminator updates, then
-  `g_steps_per_d_step` generator updates (seed 003's k-step schedule: k - 1
+  `g_steps_per_d_step` generator updates (He's k-step schedule: k - 1
   G updates per D one); each D update sees a fresh real batch and fakes from
   fresh noise (G in training mode, its BatchNorm updates discarded), each G
   update fresh noise and uniformly drawn labels. The other schemes make one
