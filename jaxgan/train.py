@@ -389,7 +389,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
           checkpoints.save(manager, state)
         if evaluate_now:
           evaluate(state)
-        if multi_process and manager.reached_preemption(step):
+        # JAX's preemption sync point is a step number that every process
+        # must pass through: ask for each step the call ran (all processes
+        # run the same calls, so they all stop after the same one).
+        if multi_process and any(manager.reached_preemption(s) for s in
+                                 range(step - in_call + 1, step + 1)):
           stop_request.signum = signal.SIGTERM
         if stop_request:
           break
