@@ -40,8 +40,24 @@ ACTIVATIONS = ('relu', 'leaky_relu')
 BN_SCALE_INITS = ('ones', 'normal_1_0.02')
 
 
+class _MixedPrecision:
+  """config.model.compute_dtype of a layer: float32 params, operands
+  multiplied in `matmul_dtype`, activations in `dtype` (precision.py)."""
+
+  @property
+  def dtype(self) -> jnp.dtype:
+    return precision.activation_dtype(self.compute_dtype)
+
+  @property
+  def matmul_dtype(self) -> jnp.dtype:
+    return precision.compute_dtype(self.compute_dtype)
+
+  def _add_bias(self, y, bias):
+    return y if bias is None else y + bias.astype(self.dtype)
+
+
 @dataclasses.dataclass(frozen=True)
-class LayerOptions:
+class LayerOptions(_MixedPrecision):
   """Options every model family shares, from `config.model`: how weights
   start, which nonlinearity, how BatchNorm behaves, how convs compute."""
   kernel_init: str = 'normal_0.02'
@@ -60,11 +76,6 @@ class LayerOptions:
 
   def init(self) -> jax.nn.initializers.Initializer:
     return kernel_init(self.kernel_init)
-
-  @property
-  def dtype(self) -> jnp.dtype:
-    """The activations' dtype (precision.py); parameters stay float32."""
-    return precision.activation_dtype(self.compute_dtype)
 
   def activation(self, name: str) -> Callable[[jnp.ndarray], jnp.ndarray]:
     if name == 'relu':
@@ -108,22 +119,6 @@ def uses_matmul(implementation: str) -> bool:
   if implementation == 'auto':
     return jax.default_backend() == 'cpu'
   return implementation == 'matmul'
-
-
-class _MixedPrecision:
-  """config.model.compute_dtype of a layer: float32 params, operands
-  multiplied in `matmul_dtype`, activations in `dtype` (precision.py)."""
-
-  @property
-  def dtype(self) -> jnp.dtype:
-    return precision.activation_dtype(self.compute_dtype)
-
-  @property
-  def matmul_dtype(self) -> jnp.dtype:
-    return precision.compute_dtype(self.compute_dtype)
-
-  def _add_bias(self, y, bias):
-    return y if bias is None else y + bias.astype(self.dtype)
 
 
 class Dense(_MixedPrecision, nn.Module):
