@@ -27,7 +27,6 @@ from typing import Optional, Sequence, Tuple, Union
 
 from jax import lax
 import jax.numpy as jnp
-import numpy as np
 
 from jaxgan.models import precision
 
@@ -109,30 +108,40 @@ def conv_transpose_padding(kernel_size: int, stride: int, padding) -> Tuple[int,
   return lo, pad_len - lo
 
 
-def _phase_selection(kernel_size: int, stride: int, pads: Tuple[int, int],
-                     in_size: int):
+def _phase_taps(kernel_size: int, stride: int, pads: Tuple[int, int],
+                in_size: int):
   """Per dimension: which kernel tap feeds which output phase.
 
   Output o = s*q + r of the dilated convolution reads input q + c_r + j
-  through tap k0_r + s*j. Returns a 0/1 array (L, s, k) placing each tap in a
-  window of L input offsets shared by all phases, the window's first offset
-  m, and the number of output rows per phase Q.
+  through tap k0_r + s*j. Returns, for a window of L input offsets shared by
+  all phases, taps[l][r]: the tap that offset l feeds phase r through (None
+  where it feeds none); the window's first offset m; the number of output
+  rows per phase Q; and the output size.
   """
   lo, hi = pads
   out_size = (in_size - 1) * stride + 1 + lo + hi - kernel_size + 1
-  taps = []
+  phases = []
   for r in range(stride):
     k0 = (lo - r) % stride
     count = max(0, -(-(kernel_size - k0) // stride))
-    taps.append((k0, (r + k0 - lo) // stride, count))
-  first = min(c for _, c, n in taps if n) if any(n for *_, n in taps) else 0
-  last = max((c + n - 1 for _, c, n in taps if n), default=first)
-  window = last - first + 1
-  select = np.zeros((window, stride, kernel_size), np.float32)
-  for r, (k0, c, count) in enumerate(taps):
+    phases.append((k0, (r + k0 - lo) // stride, count))
+  first = min((c for _, c, n in phases if n), default=0)
+  last = max((c + n - 1 for _, c, n in phases if n), default=first)
+  taps = [[None] * stride for _ in range(last - first + 1)]
+  for r, (k0, c, count) in enumerate(phases):
     for j in range(count):
-      select[c - first + j, r, k0 + stride * j] = 1.0
-  return select, first, -(-out_size // stride), out_size
+      taps[c - first + j][r] = k0 + stride * j
+  return taps, first, -(-out_size // stride), out_size
+
+
+def _select_taps(kernel: jnp.ndarray, taps, axis: int) -> jnp.ndarray:
+  """kernel with `axis` replaced by two, (L, s): tap taps[l][r], or zeros."""
+  zeros = jnp.zeros_like(lax.index_in_dim(kernel, 0, axis, keepdims=False))
+  rows = [jnp.stack([zeros if t is None else
+                     lax.index_in_dim(kernel, t, axis, keepdims=False)
+                     for t in phase_taps], axis)
+          for phase_taps in taps]
+  return jnp.stack(rows, axis)
 
 
 def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
@@ -148,15 +157,16 @@ def conv_transpose(x: jnp.ndarray, kernel: jnp.ndarray,
     pads = [tuple(p) for p in padding]
   (sh, sw), (kh, kw) = strides, kernel.shape[:2]
   (h, w), (cin, cout) = x.shape[1:3], kernel.shape[2:]
-  sel_h, m_h, q_h, out_h = _phase_selection(kh, sh, pads[0], h)
-  sel_w, m_w, q_w, out_w = _phase_selection(kw, sw, pads[1], w)
-  # One kernel for all phases: (Lh, Lw, Cin, sh*sw*Cout), phases major.
-  phased = jnp.einsum('arh,bsw,hwio->abirso', sel_h, sel_w, kernel,
-                      precision=lax.Precision.HIGHEST)
-  phased = phased.reshape(sel_h.shape[0], sel_w.shape[0], cin,
-                          sh * sw * cout).astype(kernel.dtype)
-  conv_pads = [(-m_h, q_h - 1 + m_h + sel_h.shape[0] - 1 - (h - 1)),
-               (-m_w, q_w - 1 + m_w + sel_w.shape[0] - 1 - (w - 1))]
+  taps_h, m_h, q_h, out_h = _phase_taps(kh, sh, pads[0], h)
+  taps_w, m_w, q_w, out_w = _phase_taps(kw, sw, pads[1], w)
+  # One kernel for all phases: (Lh, Lw, Cin, sh*sw*Cout), phases major,
+  # from static slices of the kernel (exact, and no matmul).
+  phased = _select_taps(_select_taps(kernel, taps_h, 0), taps_w, 2)
+  l_h, l_w = len(taps_h), len(taps_w)  # phased: (Lh, sh, Lw, sw, Cin, Cout)
+  phased = phased.transpose(0, 2, 4, 1, 3, 5).reshape(l_h, l_w, cin,
+                                                      sh * sw * cout)
+  conv_pads = [(-m_h, q_h - 1 + m_h + l_h - 1 - (h - 1)),
+               (-m_w, q_w - 1 + m_w + l_w - 1 - (w - 1))]
   z = _stride1_conv(x, phased, conv_pads, dtype)  # (B, Qh, Qw, sh*sw*Cout)
   batch = x.shape[0]
   y = z.reshape(batch, q_h, q_w, sh, sw, cout).transpose(0, 1, 3, 2, 4, 5)
