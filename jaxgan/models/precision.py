@@ -120,12 +120,11 @@ def _mixed_matmul_bwd(compute, out, residuals, g):
   # Through _mixed_matmul again, so second derivatives (the gradient
   # penalty) are mixed-precision matmuls too; what they alone need (the
   # third operands) is dropped by XLA otherwise.
-  a_grad = _mixed_matmul(g, _transpose(b_low), _transpose(g), compute,
-                         a_dtype.dtype)
+  g_t = _transpose(g)
+  a_grad = _mixed_matmul(g, _transpose(b_low), g_t, compute, a_dtype.dtype)
   if g.shape[1] < a_low.shape[1]:
     # b's gradient as (g.T @ a).T: transposing the narrower g costs less
     # than a.T, and a_t is then never made (XLA drops it).
-    g_t = _transpose(g)
     b_grad = _transpose(_mixed_matmul(g_t, a_low, g, compute, jnp.float32)
                         ).astype(b_dtype.dtype)
   else:
