@@ -1,7 +1,11 @@
 """The matmul convolutions equal flax's nn.Conv / nn.ConvTranspose:
-same parameters, outputs, and gradients for parameters and inputs."""
+same parameters, outputs, and gradients for parameters and inputs; and
+jaxgan's Dropout is flax's in distribution."""
 
 import itertools
+import os
+import subprocess
+import sys
 
 import chex
 import flax.linen as nn
@@ -108,3 +112,65 @@ def test_dcgan_trains_the_same_with_either_implementation():
   for a, b in zip(xla_losses, fast_losses):
     np.testing.assert_allclose([a['d_loss'], a['g_loss']],
                                [b['d_loss'], b['g_loss']], rtol=2e-3)
+
+
+def dropout(x, key, rate=0.3, deterministic=False):
+  return layers.Dropout(rate, deterministic).apply({}, x,
+                                                   rngs={'dropout': key})
+
+
+@pytest.mark.parametrize('shape', [(64, 14, 14, 64), (250, 3, 5), (4001, 1)])
+def test_dropout_drops_its_rate_and_scales_the_rest(shape):
+  """Shapes whose per-example size is and is not a multiple of the four
+  draws per hash."""
+  y = jax.jit(dropout)(jnp.ones(shape), jax.random.key(0))
+  chex.assert_shape(y, shape)
+  chex.assert_type(y, jnp.float32)
+  kept = np.asarray(y) != 0
+  np.testing.assert_allclose(np.asarray(y)[kept], 1 / 0.7, rtol=1e-6)
+  n = kept.size  # The dropped fraction within 5 standard deviations.
+  assert abs((1 - kept.mean()) - 0.3) < 5 * np.sqrt(0.21 / n)
+  # No example repeats another's mask, nor a column its neighbour's.
+  rows = kept.reshape(shape[0], -1)
+  if rows.shape[1] >= 16:
+    assert len({r.tobytes() for r in rows}) == shape[0]
+  if rows.shape[1] > 1:
+    assert not np.array_equal(rows[:, 0], rows[:, -1])
+
+
+def test_dropout_is_a_function_of_its_key():
+  x = jax.random.normal(jax.random.key(9), (8, 7, 7, 16))
+  chex.assert_trees_all_equal(dropout(x, jax.random.key(1)),
+                              dropout(x, jax.random.key(1)))
+  assert not np.array_equal(dropout(x, jax.random.key(1)),
+                            dropout(x, jax.random.key(2)))
+  chex.assert_trees_all_equal(
+      dropout(x, jax.random.key(1), deterministic=True), x)
+  chex.assert_trees_all_equal(dropout(x, jax.random.key(1), rate=0.0), x)
+  chex.assert_trees_all_equal(dropout(x, jax.random.key(1), rate=1.0),
+                              jnp.zeros_like(x))
+  # Other PRNG implementations draw through jax.random.bits.
+  rbg = dropout(jnp.ones((64, 100)), jax.random.key(1, impl='rbg'))
+  assert abs(float(jnp.mean(rbg == 0)) - 0.3) < 0.03
+
+
+def test_dropout_mask_is_the_same_with_the_batch_over_eight_devices():
+  script = """
+import jax, jax.numpy as jnp, numpy as np
+from jax.sharding import NamedSharding, PartitionSpec as P
+from jaxgan.models import layers
+drop = jax.jit(lambda x: layers.Dropout(0.3).apply(
+    {}, x, rngs={'dropout': jax.random.key(3)}))
+x = jax.random.normal(jax.random.key(0), (16, 7, 7, 8))
+mesh = jax.make_mesh((8,), ('batch',))
+sharded = drop(jax.device_put(x, NamedSharding(mesh, P('batch'))))
+assert len(sharded.sharding.device_set) == 8, sharded.sharding
+np.testing.assert_array_equal(sharded, drop(x))
+"""
+  env = dict(os.environ, JAX_PLATFORMS='cpu', XLA_FLAGS=(
+      os.environ.get('XLA_FLAGS', '') +
+      ' --xla_force_host_platform_device_count=8'))
+  result = subprocess.run([sys.executable, '-c', script], env=env,
+                          capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+  assert result.returncode == 0, result.stderr[-3000:]

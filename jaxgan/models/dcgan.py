@@ -71,7 +71,7 @@ class ConvGenerator(nn.Module):
         x = opts.batch_norm(train)(x)
       x = act(x)
       if self.dropout > 0:
-        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+        x = layers.Dropout(self.dropout, deterministic=not train)(x)
       return x
 
     if self.project_shape:
@@ -123,7 +123,7 @@ class ConvTrunk(nn.Module):
         x = opts.batch_norm(train)(x)
       x = act(x)
       if self.dropout > 0:
-        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+        x = layers.Dropout(self.dropout, deterministic=not train)(x)
       self.sow('intermediates', f'block_{i}', x)
     return x
 
