@@ -50,7 +50,7 @@ class _ConvStack(nn.Module):
                compute_dtype=opts.compute_dtype)(x)
       x = act(x)
       if self.dropout > 0:
-        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+        x = layers.Dropout(self.dropout, deterministic=not train)(x)
     return x
 
 

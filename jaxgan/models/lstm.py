@@ -29,7 +29,7 @@ class _LSTMStack(nn.Module):
     for _ in range(self.num_layers):
       x = nn.RNN(nn.OptimizedLSTMCell(self.units, dtype=self.dtype))(x)
       if self.dropout > 0:
-        x = nn.Dropout(self.dropout, deterministic=not train)(x)
+        x = layers.Dropout(self.dropout, deterministic=not train)(x)
     return x
 
 

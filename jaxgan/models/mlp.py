@@ -22,7 +22,7 @@ def _dense_stack(x, hidden, activation, dropout, train, opts):
     x = act(layers.Dense(size, kernel_init=opts.init(),
                          compute_dtype=opts.compute_dtype)(x))
     if dropout > 0:
-      x = nn.Dropout(dropout, deterministic=not train)(x)
+      x = layers.Dropout(dropout, deterministic=not train)(x)
   return x
 
 
