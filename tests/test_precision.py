@@ -1,6 +1,11 @@
 """Mixed precision (model.compute_dtype): the bfloat16 matmul and its
 gradients against float32, the layers' dtypes, and a whole train step."""
 
+import os
+import re
+import subprocess
+import sys
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -158,3 +163,30 @@ def test_bfloat16_conv_second_derivatives_match_float32(strides):
   got = jax.jit(jax.grad(lambda k: penalty(k, BF16)))(k)
   want = jax.grad(lambda k: penalty(k, jnp.float32))(k)
   _close(got, want, 3e-2)
+
+
+@pytest.mark.slow
+def test_bf16_gradient_check_reports_every_loss_term(tmp_path):
+  """launch/bf16_gradient_check.py on a few WGAN-GP steps: both
+  comparisons, every term, and bfloat16 closer to float32 than another
+  batch is."""
+  config = tiny_dcgan_config()
+  config.loss.name = 'wgan_gp'
+  train.train_and_evaluate(config, str(tmp_path / 'run'))
+  result = subprocess.run(
+      [sys.executable, 'launch/bf16_gradient_check.py',
+       f'--workdir={tmp_path / "run"}', '--batch_size=8'],
+      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+      capture_output=True, text=True, timeout=600, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  sections = result.stdout.split('== ')[1:]
+  assert [s.splitlines()[0] for s in sections] == [
+      'bfloat16, the same batch', 'float32, another batch']
+  differences = []
+  for section in sections:
+    terms = dict(re.findall(r'^(\w+): .*relative difference ([\d.]+)',
+                            section, re.M))
+    assert set(terms) == {'d_loss', 'gradient_penalty', 'g_loss'}, section
+    differences.append({k: float(v) for k, v in terms.items()})
+  for term, bf16 in differences[0].items():
+    assert bf16 < 0.1 and bf16 < differences[1][term], (term, differences)
