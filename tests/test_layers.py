@@ -3,9 +3,6 @@ same parameters, outputs, and gradients for parameters and inputs; and
 jaxgan's Dropout is flax's in distribution."""
 
 import itertools
-import os
-import subprocess
-import sys
 
 import chex
 import flax.linen as nn
@@ -16,6 +13,7 @@ import pytest
 
 from jaxgan.errors import ConfigError
 from jaxgan.models import layers
+from tests.test_parallel import json_line, run_script
 from tests.test_steps import build, keys, relative_difference
 
 CASES = list(itertools.product([3, 4, 5], [1, 2], ['SAME', 'VALID'],
@@ -154,23 +152,8 @@ def test_dropout_is_a_function_of_its_key():
   assert abs(float(jnp.mean(rbg == 0)) - 0.3) < 0.03
 
 
-def test_dropout_mask_is_the_same_with_the_batch_over_eight_devices():
-  script = """
-import jax, jax.numpy as jnp, numpy as np
-from jax.sharding import NamedSharding, PartitionSpec as P
-from jaxgan.models import layers
-drop = jax.jit(lambda x: layers.Dropout(0.3).apply(
-    {}, x, rngs={'dropout': jax.random.key(3)}))
-x = jax.random.normal(jax.random.key(0), (16, 7, 7, 8))
-mesh = jax.make_mesh((8,), ('batch',))
-sharded = drop(jax.device_put(x, NamedSharding(mesh, P('batch'))))
-assert len(sharded.sharding.device_set) == 8, sharded.sharding
-np.testing.assert_array_equal(sharded, drop(x))
-"""
-  env = dict(os.environ, JAX_PLATFORMS='cpu', XLA_FLAGS=(
-      os.environ.get('XLA_FLAGS', '') +
-      ' --xla_force_host_platform_device_count=8'))
-  result = subprocess.run([sys.executable, '-c', script], env=env,
-                          capture_output=True, text=True, timeout=300,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
-  assert result.returncode == 0, result.stderr[-3000:]
+def test_dropout_mask_is_the_same_with_the_batch_over_eight_devices(
+    tmp_path):
+  result = json_line(run_script('dropout_sharding_check.py', tmp_path / 'log',
+                                devices=8))
+  assert result == {'devices': 8, 'elements_differing': 0}
