@@ -8,12 +8,14 @@ steps fused as it fuses them) on synthetic uint8 data already on the device,
 after compiling, and reports images/s, the achieved GFLOP/s (from XLA's cost
 analysis), and, in the same run, the same architecture and update scheme
 written in PyTorch and TF/Keras where those are installed (`pip install -e
-'.[bench]'`), each in float32 and in its own bfloat16 mode.
+'.[bench]'`), each in float32 and in its own bfloat16 mode. `--profile=DIR`
+adds a per-op trace of each jaxgan setting and prints its top ops.
 """
 
 import dataclasses
 import itertools
 import os
+import pathlib
 import time
 from typing import List, Optional
 
@@ -27,7 +29,7 @@ from ml_collections import config_flags
 import numpy as np
 
 from configs import dcgan_mnist
-from jaxgan import bench_references, config_validation, data, parallel, steps, train
+from jaxgan import bench_references, config_validation, data, op_profile, parallel, steps, train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -50,6 +52,10 @@ _DEVICES = flags.DEFINE_list(
     'devices', [], 'Device counts to run data parallel over (the first N '
     'devices), e.g. 1,2,4,8; empty: one device, no mesh. Virtual CPU devices: '
     'XLA_FLAGS=--xla_force_host_platform_device_count=8.')
+_PROFILE = flags.DEFINE_string(
+    'profile', None, 'Directory for a per-op trace of each jaxgan setting '
+    '(jax.profiler; open in Perfetto or TensorBoard); the bench prints its '
+    'top ops.')
 
 DATASET_SIZE = 2048  # Synthetic images on the device; enough to shuffle.
 
@@ -65,6 +71,7 @@ class Result:
   # A PyTorch or Keras step in float32: the 'vs f32 ref' column compares
   # every row with the faster of them.
   float32_reference: bool = False
+  top_ops: List[op_profile.OpTime] = dataclasses.field(default_factory=list)
 
 
 def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
@@ -109,9 +116,28 @@ def useful_flops_per_step(config, batch_size: int) -> float:
   return float((cost or {}).get('flops', 0.0))
 
 
+def profile_calls(step_fn, state, inputs, calls: int, steps_per_call: int,
+                  log_dir: pathlib.Path) -> List[op_profile.OpTime]:
+  """The top ops of `calls` calls of the compiled `step_fn`, traced into
+  `log_dir`."""
+  latest = [state]
+
+  def run():
+    for _ in range(calls):
+      latest[0], metrics = step_fn(latest[0], *inputs)
+    jax.block_until_ready((latest[0], metrics))
+
+  trace_path, wall_s = op_profile.trace(run, log_dir)
+  hlo_text = step_fn.lower(latest[0], *inputs).compile().as_text()
+  return op_profile.top_ops(trace_path, hlo_text, calls * steps_per_call,
+                            wall_s)
+
+
 def time_jaxgan(config, batch_size: int, num_steps: int,
-                mesh: Optional[Mesh] = None) -> Result:
-  """Steady-state images/s of `jaxgan.main`'s train step for `config`."""
+                mesh: Optional[Mesh] = None,
+                profile_dir: Optional[pathlib.Path] = None) -> Result:
+  """Steady-state images/s of `jaxgan.main`'s train step for `config`;
+  with `profile_dir`, then the top ops of as many steps again."""
   step_fn, (state, *inputs) = build_step(config, batch_size, mesh)
   start = time.perf_counter()
   state, _ = step_fn(state, *inputs)
@@ -127,11 +153,18 @@ def time_jaxgan(config, batch_size: int, num_steps: int,
   elapsed = time.perf_counter() - start
   flops = useful_flops_per_step(config, batch_size) * calls * fused
   devices = f', {mesh.size} devices' if mesh is not None else ''
+  top_ops = []
+  if profile_dir is not None:
+    top_ops = profile_calls(
+        step_fn, state, inputs, calls, fused, pathlib.Path(profile_dir) / (
+            f'batch{batch_size}_{config.model.conv_impl}_'
+            f'{config.model.compute_dtype}'
+            + (f'_{mesh.size}devices' if mesh is not None else '')))
   return Result(f'jaxgan (conv_impl={config.model.conv_impl}, '
                 f'{config.model.compute_dtype}, {fused} steps/call{devices})',
                 batch_size,
                 batch_size * calls * fused / elapsed, compile_s,
-                flops / elapsed / 1e9 if flops else None)
+                flops / elapsed / 1e9 if flops else None, top_ops=top_ops)
 
 
 # What the references follow from the config timed, besides its speed fields.
@@ -195,8 +228,11 @@ def main(argv):
       config = _CONFIG.value.copy_and_resolve_references()
       config.model.conv_impl = impl
       config.model.compute_dtype = dtype
-      results.append(time_jaxgan(config, batch_size, _STEPS.value, mesh))
+      results.append(time_jaxgan(config, batch_size, _STEPS.value, mesh,
+                                 _PROFILE.value))
       print(format_table(results[-1:]).splitlines()[-1], flush=True)
+      if results[-1].top_ops:
+        print(op_profile.format_top_ops(results[-1].top_ops), flush=True)
     for name in _COMPARE.value:
       if name not in bench_references.REFERENCES:
         raise app.UsageError(f'--compare={name!r}: valid choices are '
