@@ -10,10 +10,16 @@ from jaxgan import bench, bench_references
 from tests.conftest import tiny_dcgan_config
 
 
-def test_jaxgan_row_and_table():
-  result = bench.time_jaxgan(tiny_dcgan_config(), batch_size=4, num_steps=2)
+def test_jaxgan_row_table_and_profile(tmp_path):
+  result = bench.time_jaxgan(tiny_dcgan_config(), batch_size=4, num_steps=2,
+                             profile_dir=tmp_path)
   assert result.images_per_sec > 0 and result.compile_s > 0
   assert result.gflops_per_sec > 0
+  # --profile: a trace per setting, its top ops named by the layers they
+  # compute.
+  assert list(tmp_path.glob('batch4_*/**/perfetto_trace.json.gz'))
+  assert any('Conv' in r.source or 'Dense' in r.source
+             for r in result.top_ops), [r.source for r in result.top_ops]
   table = bench.format_table(
       [result, bench.Result('torch', 4, float('nan'), note='not installed')])
   assert 'conv_impl=matmul' in table or 'conv_impl=auto' in table
