@@ -60,4 +60,3 @@ def test_op_times_sum_the_events_of_each_op(tmp_path):
     json.dump({'traceEvents': events}, f)
   assert op_profile.op_times_us(path) == {'fusion.1': (12.0, 2),
                                           'copy.2': (1.5, 1)}
-

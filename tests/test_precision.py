@@ -1,7 +1,6 @@
 """Mixed precision (model.compute_dtype): the bfloat16 matmul and its
 gradients against float32, the layers' dtypes, and a whole train step."""
 
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 from jaxgan import train
 from jaxgan.errors import ConfigError
 from jaxgan.models import conv_ops, layers, precision
-from tests.conftest import tiny_dcgan_config
+from tests.conftest import REPO, tiny_dcgan_config
 
 BF16 = jnp.bfloat16
 
@@ -176,7 +175,7 @@ def test_bf16_gradient_check_reports_every_loss_term(tmp_path):
   result = subprocess.run(
       [sys.executable, 'launch/bf16_gradient_check.py',
        f'--workdir={tmp_path / "run"}', '--batch_size=8'],
-      cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+      cwd=REPO,
       capture_output=True, text=True, timeout=600, check=False)
   assert result.returncode == 0, result.stderr[-3000:]
   sections = result.stdout.split('== ')[1:]
