@@ -81,6 +81,12 @@ def get_config() -> ml_collections.ConfigDict:
   # native and about twice as fast; float32 elsewhere). May change when a
   # run resumes.
   config.model.compute_dtype = 'float32'
+  # The generator's and the discriminator's own compute dtype: inherit
+  # (model.compute_dtype) | auto | float32 | bfloat16. For a WGAN-GP, one
+  # network in float32 keeps float32's quality where both in bfloat16 lose
+  # it (README, "Does bfloat16 cost quality?"). May change on resume.
+  config.model.g_compute_dtype = 'inherit'
+  config.model.d_compute_dtype = 'inherit'
   # Family options, read only by the models named:
   # mlp_g / mlp_d: hidden layer sizes, G's growing and D's shrinking.
   config.model.mlp = ml_collections.ConfigDict()

@@ -109,6 +109,7 @@ def useful_flops_per_step(config, batch_size: int) -> float:
   config = config.copy_and_resolve_references()
   config.model.conv_impl = 'xla'
   config.model.compute_dtype = 'float32'
+  config.model.g_compute_dtype = config.model.d_compute_dtype = 'inherit'
   config.train.steps_per_call = 1
   step_fn, args = build_step(config, batch_size)
   cost = step_fn.lower(*args).cost_analysis()
@@ -133,6 +134,15 @@ def profile_calls(step_fn, state, inputs, calls: int, steps_per_call: int,
                             wall_s)
 
 
+def compute_dtype_label(model_config) -> str:
+  """model.compute_dtype, then each network's own where it has one:
+  'bfloat16', 'bfloat16, G float32'."""
+  return ', '.join([model_config.compute_dtype] + [
+      f'{net.upper()} {model_config[f"{net}_compute_dtype"]}'
+      for net in ('g', 'd')
+      if model_config[f'{net}_compute_dtype'] != 'inherit'])
+
+
 def time_jaxgan(config, batch_size: int, num_steps: int,
                 mesh: Optional[Mesh] = None,
                 profile_dir: Optional[pathlib.Path] = None) -> Result:
@@ -153,15 +163,16 @@ def time_jaxgan(config, batch_size: int, num_steps: int,
   elapsed = time.perf_counter() - start
   flops = useful_flops_per_step(config, batch_size) * calls * fused
   devices = f', {mesh.size} devices' if mesh is not None else ''
+  dtype = compute_dtype_label(config.model)
   top_ops = []
   if profile_dir is not None:
     top_ops = profile_calls(
         step_fn, state, inputs, calls, fused, pathlib.Path(profile_dir) / (
             f'batch{batch_size}_{config.model.conv_impl}_'
-            f'{config.model.compute_dtype}'
+            + dtype.replace(', ', '_').replace(' ', '')
             + (f'_{mesh.size}devices' if mesh is not None else '')))
   return Result(f'jaxgan (conv_impl={config.model.conv_impl}, '
-                f'{config.model.compute_dtype}, {fused} steps/call{devices})',
+                f'{dtype}, {fused} steps/call{devices})',
                 batch_size,
                 batch_size * calls * fused / elapsed, compile_s,
                 flops / elapsed / 1e9 if flops else None, top_ops=top_ops)

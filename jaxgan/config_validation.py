@@ -25,7 +25,7 @@ RESUMABLE_CHANGES = frozenset({
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
     'data.data_dir', 'data.allow_download', 'model.conv_impl',
-    'model.compute_dtype',
+    'model.compute_dtype', 'model.g_compute_dtype', 'model.d_compute_dtype',
     'train.eval_every', 'train.on_nan', 'train.max_rollbacks',
 })
 # Evaluation and report settings never change what trains, so a resumed run
@@ -125,6 +125,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _choice(config, 'model.kernel_init', layers.KERNEL_INITS)
   _choice(config, 'model.conv_impl', layers.CONV_IMPLEMENTATIONS)
   _choice(config, 'model.compute_dtype', precision.COMPUTE_DTYPES)
+  for net in ('g', 'd'):
+    _choice(config, f'model.{net}_compute_dtype', precision.NET_COMPUTE_DTYPES)
   _choice(config, 'model.g_activation', layers.ACTIVATIONS)
   _real(config, 'model.leaky_relu_slope', 0.0)
   _real(config, 'model.g_dropout', 0.0, 1.0)

@@ -26,6 +26,13 @@ def test_jaxgan_row_table_and_profile(tmp_path):
   assert '1.00x' in table and 'not installed' in table
 
 
+def test_rows_name_each_networks_own_compute_dtype():
+  model = tiny_dcgan_config().model
+  assert bench.compute_dtype_label(model) == 'float32'
+  model.compute_dtype, model.g_compute_dtype = 'bfloat16', 'float32'
+  assert bench.compute_dtype_label(model) == 'bfloat16, G float32'
+
+
 @pytest.mark.parametrize('name,module', [('torch', 'torch'),
                                          ('keras', 'keras')])
 def test_reference_implementations_run(name, module):

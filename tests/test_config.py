@@ -107,7 +107,11 @@ def test_resume_may_change_speed_fields_but_not_the_model():
   saved = tiny_dcgan_config().to_dict()
   current = tiny_dcgan_config()
   current.model.conv_impl = 'xla'
+  current.model.compute_dtype = 'bfloat16'
+  current.model.d_compute_dtype = 'float32'
   current.train.steps_per_call = 2
+  assert config_validation.resume_differences(saved, current) == []
+  del saved['model']['g_compute_dtype']  # A run saved before that field.
   assert config_validation.resume_differences(saved, current) == []
   current.model.noise_dim += 1
   assert [d[0] for d in config_validation.resume_differences(saved, current)] == [

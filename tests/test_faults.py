@@ -472,6 +472,8 @@ BAD_CONFIGS = [
     ('model.conditional.embed_dim', 0, 'model.conditional.embed_dim=0'),
     ('model.conditional.d_conditioning', 'film', 'valid choices: concat, projection'),
     ('model.compute_dtype', 'float16', "model.compute_dtype='float16'"),
+    ('model.d_compute_dtype', 'half',
+     "model.d_compute_dtype='half'; valid choices: auto, bfloat16, float32, inherit"),
     ('loss.name', 'wgan-gp', 'valid choices: hinge, least_squares, non_saturating,'),
     ('loss.gp_weight', -10.0, 'loss.gp_weight=-10.0'),
     ('optimizer.name', 'sgd', "optimizer.name='sgd'"),

@@ -147,6 +147,31 @@ def test_bfloat16_step_keeps_float32_state_and_tracks_float32(scheme):
                                results['float32'][name], rtol=2e-2)
 
 
+@pytest.mark.parametrize('net', ['g', 'd'])
+def test_one_network_keeps_its_own_compute_dtype(net):
+  """model.{g,d}_compute_dtype=float32 under model.compute_dtype=bfloat16:
+  that network computes bit for bit as in float32, the other as in
+  bfloat16."""
+  outputs = {}
+  for setting in ('float32', 'bfloat16', 'mixed'):
+    config = tiny_dcgan_config()
+    config.model.compute_dtype = 'float32' if setting == 'float32' else 'bfloat16'
+    if setting == 'mixed':
+      config.model[f'{net}_compute_dtype'] = 'float32'
+    g_model, d_model = train.build_models(config)
+    z = jax.random.normal(jax.random.key(0), (4, config.model.noise_dim))
+    g_vars = g_model.init(jax.random.key(1), z, None, train=False)
+    images = g_model.apply(g_vars, z, None, train=False)
+    real = jax.random.uniform(jax.random.key(2), images.shape, minval=-1)
+    d_vars = d_model.init(jax.random.key(3), real, None, train=False)
+    outputs[setting] = (images, d_model.apply(d_vars, real, None, train=False))
+  own, other = (0, 1) if net == 'g' else (1, 0)
+  chex.assert_trees_all_equal(outputs['mixed'][own], outputs['float32'][own])
+  chex.assert_trees_all_equal(outputs['mixed'][other],
+                              outputs['bfloat16'][other])
+  assert not np.array_equal(outputs['bfloat16'][own], outputs['float32'][own])
+
+
 @pytest.mark.parametrize('strides', [(1, 1), (2, 2)])
 def test_bfloat16_conv_second_derivatives_match_float32(strides):
   """The gradient penalty differentiates D's input gradient with respect to

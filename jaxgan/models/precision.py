@@ -28,6 +28,9 @@ from jaxgan.errors import ConfigError
 # config.model.compute_dtype: auto picks bfloat16 where the hardware computes
 # it natively (GPU, TPU, CPUs with AVX-512 BF16 or AMX), else float32.
 COMPUTE_DTYPES = ('auto', 'float32', 'bfloat16')
+# config.model.g_compute_dtype / d_compute_dtype: one network's own, or
+# inherit model.compute_dtype.
+NET_COMPUTE_DTYPES = ('inherit',) + COMPUTE_DTYPES
 
 _CPU_BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
 

@@ -22,17 +22,31 @@ generators: Registry = Registry('generator')
 discriminators: Registry = Registry('discriminator')
 
 
+def _with_own_compute_dtype(model_config: ml_collections.ConfigDict,
+                            net: str) -> ml_collections.ConfigDict:
+  """model_config as network `net` ('g' | 'd') sees it: its
+  model.{net}_compute_dtype, unless that inherits model.compute_dtype."""
+  own = model_config.get(f'{net}_compute_dtype', 'inherit')
+  if own == 'inherit':
+    return model_config
+  resolved = ml_collections.ConfigDict(model_config.to_dict())
+  resolved.compute_dtype = own
+  return resolved
+
+
 def build_generator(model_config: ml_collections.ConfigDict,
                     image_shape: Tuple[int, int, int]) -> nn.Module:
   factory = generators.get(model_config.generator, 'model.generator')
-  return factory(model_config, tuple(image_shape))
+  return factory(_with_own_compute_dtype(model_config, 'g'),
+                 tuple(image_shape))
 
 
 def build_discriminator(model_config: ml_collections.ConfigDict,
                         image_shape: Tuple[int, int, int]) -> nn.Module:
   factory = discriminators.get(model_config.discriminator,
                                'model.discriminator')
-  return factory(model_config, tuple(image_shape))
+  return factory(_with_own_compute_dtype(model_config, 'd'),
+                 tuple(image_shape))
 
 
 def num_classes(model: nn.Module) -> int:
