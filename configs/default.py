@@ -82,9 +82,9 @@ def get_config() -> ml_collections.ConfigDict:
   # run resumes.
   config.model.compute_dtype = 'float32'
   # The generator's and the discriminator's own compute dtype: inherit
-  # (model.compute_dtype) | auto | float32 | bfloat16. For a WGAN-GP, one
-  # network in float32 keeps float32's quality where both in bfloat16 lose
-  # it (README, "Does bfloat16 cost quality?"). May change on resume.
+  # (model.compute_dtype) | auto | float32 | bfloat16. For a WGAN-GP, a
+  # float32 generator keeps float32's quality where an all-bfloat16 run
+  # loses it (README, "Does bfloat16 cost quality?"). May change on resume.
   config.model.g_compute_dtype = 'inherit'
   config.model.d_compute_dtype = 'inherit'
   # Family options, read only by the models named:
