@@ -29,7 +29,7 @@ def _with_own_compute_dtype(model_config: ml_collections.ConfigDict,
   own = model_config.get(f'{net}_compute_dtype', 'inherit')
   if own == 'inherit':
     return model_config
-  resolved = ml_collections.ConfigDict(model_config.to_dict())
+  resolved = model_config.copy_and_resolve_references()
   resolved.compute_dtype = own
   return resolved
 
