@@ -5,8 +5,9 @@
 
 Times the real jitted train step of a config (the one `jaxgan.main` runs,
 steps fused as it fuses them) on synthetic uint8 data already on the device,
-after compiling, and reports images/s, the achieved GFLOP/s (from XLA's cost
-analysis), and, in the same run, the same architecture and update scheme
+after compiling, in rounds that take turns (the median and range of each), and
+reports images/s, the achieved GFLOP/s (from XLA's cost analysis), and, in the
+same run and rounds, the same architecture and update scheme
 written in PyTorch and TF/Keras where those are installed (`pip install -e
 '.[bench]'`), each in float32 and in its own bfloat16 mode. `--profile=DIR`
 adds a per-op trace of each jaxgan setting and prints its top ops.
@@ -16,8 +17,9 @@ import dataclasses
 import itertools
 import os
 import pathlib
+import statistics
 import time
-from typing import List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
@@ -42,7 +44,12 @@ _CONV_IMPL = flags.DEFINE_list(
 _COMPUTE_DTYPE = flags.DEFINE_list(
     'compute_dtype', ['float32', 'bfloat16'], 'model.compute_dtype values to '
     'measure: float32, bfloat16, auto.')
-_STEPS = flags.DEFINE_integer('steps', 20, 'Timed train steps per setting.')
+_STEPS = flags.DEFINE_integer('steps', 20, 'Timed train steps per setting '
+                              'and round.')
+_ROUNDS = flags.DEFINE_integer(
+    'rounds', 3, 'Rounds of timing: each round times every setting and '
+    'reference once, in turn, so a drift in the machine\'s speed reaches all '
+    'of them; the table gives the median and the range.')
 _COMPARE = flags.DEFINE_list(
     'compare', [], 'Reference frameworks to time on the same step: torch, keras.')
 _REFERENCE_DTYPES = flags.DEFINE_list(
@@ -71,6 +78,8 @@ class Result:
   # A PyTorch or Keras step in float32: the 'vs f32 ref' column compares
   # every row with the faster of them.
   float32_reference: bool = False
+  # images/s of each round; images_per_sec is their median.
+  rates: List[float] = dataclasses.field(default_factory=list)
   top_ops: List[op_profile.OpTime] = dataclasses.field(default_factory=list)
 
 
@@ -117,23 +126,6 @@ def useful_flops_per_step(config, batch_size: int) -> float:
   return float((cost or {}).get('flops', 0.0))
 
 
-def profile_calls(step_fn, state, inputs, calls: int, steps_per_call: int,
-                  log_dir: pathlib.Path) -> List[op_profile.OpTime]:
-  """The top ops of `calls` calls of the compiled `step_fn`, traced into
-  `log_dir`."""
-  latest = [state]
-
-  def run():
-    for _ in range(calls):
-      latest[0], metrics = step_fn(latest[0], *inputs)
-    jax.block_until_ready((latest[0], metrics))
-
-  trace_path, wall_s = op_profile.trace(run, log_dir)
-  hlo_text = step_fn.lower(latest[0], *inputs).compile().as_text()
-  return op_profile.top_ops(trace_path, hlo_text, calls * steps_per_call,
-                            wall_s)
-
-
 def compute_dtype_label(model_config) -> str:
   """model.compute_dtype, then each network's own where it has one:
   'bfloat16', 'bfloat16, G float32'."""
@@ -143,39 +135,75 @@ def compute_dtype_label(model_config) -> str:
       if model_config[f'{net}_compute_dtype'] != 'inherit'])
 
 
+class JaxganTimer:
+  """`jaxgan.main`'s train step for `config`, compiled and run once; calling
+  it runs about `num_steps` more steps (whole calls) and returns images/s."""
+
+  def __init__(self, config, batch_size: int, mesh: Optional[Mesh] = None):
+    self.batch_size, self.mesh = batch_size, mesh
+    self.config = config
+    self.step_fn, (self.state, *self.inputs) = build_step(config, batch_size,
+                                                          mesh)
+    self.fused = train.steps_per_call(config.train)
+    start = time.perf_counter()
+    self.state, _ = self.step_fn(self.state, *self.inputs)
+    jax.block_until_ready(self.state)
+    self.compile_s = time.perf_counter() - start
+    self.flops_per_step = useful_flops_per_step(config, batch_size)
+
+  @property
+  def name(self) -> str:
+    devices = f', {self.mesh.size} devices' if self.mesh is not None else ''
+    return (f'jaxgan (conv_impl={self.config.model.conv_impl}, '
+            f'{compute_dtype_label(self.config.model)}, {self.fused} '
+            f'steps/call{devices})')
+
+  def calls(self, num_steps: int) -> int:
+    return max(1, -(-num_steps // self.fused))
+
+  def __call__(self, num_steps: int) -> float:
+    calls = self.calls(num_steps)
+    start = time.perf_counter()
+    for _ in range(calls):
+      self.state, metrics = self.step_fn(self.state, *self.inputs)
+    jax.block_until_ready((self.state, metrics))
+    return self.batch_size * calls * self.fused / (time.perf_counter() - start)
+
+  def profile(self, num_steps: int, profile_dir: pathlib.Path
+              ) -> List[op_profile.OpTime]:
+    """The top ops of about `num_steps` more steps, traced under
+    `profile_dir`."""
+    dtype = compute_dtype_label(self.config.model)
+    log_dir = pathlib.Path(profile_dir) / (
+        f'batch{self.batch_size}_{self.config.model.conv_impl}_'
+        + dtype.replace(', ', '_').replace(' ', '')
+        + (f'_{self.mesh.size}devices' if self.mesh is not None else ''))
+    calls = self.calls(num_steps)
+    trace_path, wall_s = op_profile.trace(lambda: self(num_steps), log_dir)
+    hlo_text = self.step_fn.lower(self.state, *self.inputs).compile().as_text()
+    return op_profile.top_ops(trace_path, hlo_text, calls * self.fused,
+                              wall_s)
+
+
 def time_jaxgan(config, batch_size: int, num_steps: int,
                 mesh: Optional[Mesh] = None,
                 profile_dir: Optional[pathlib.Path] = None) -> Result:
-  """Steady-state images/s of `jaxgan.main`'s train step for `config`;
-  with `profile_dir`, then the top ops of as many steps again."""
-  step_fn, (state, *inputs) = build_step(config, batch_size, mesh)
-  start = time.perf_counter()
-  state, _ = step_fn(state, *inputs)
-  jax.block_until_ready(state)
-  compile_s = time.perf_counter() - start
-
-  fused = train.steps_per_call(config.train)
-  calls = max(1, -(-num_steps // fused))
-  start = time.perf_counter()
-  for _ in range(calls):
-    state, metrics = step_fn(state, *inputs)
-  jax.block_until_ready((state, metrics))
-  elapsed = time.perf_counter() - start
-  flops = useful_flops_per_step(config, batch_size) * calls * fused
-  devices = f', {mesh.size} devices' if mesh is not None else ''
-  dtype = compute_dtype_label(config.model)
-  top_ops = []
+  """Steady-state images/s of `jaxgan.main`'s train step for `config`, one
+  round; with `profile_dir`, then the top ops of as many steps again."""
+  timer = JaxganTimer(config, batch_size, mesh)
+  result = jaxgan_result(timer, [timer(num_steps)])
   if profile_dir is not None:
-    top_ops = profile_calls(
-        step_fn, state, inputs, calls, fused, pathlib.Path(profile_dir) / (
-            f'batch{batch_size}_{config.model.conv_impl}_'
-            + dtype.replace(', ', '_').replace(' ', '')
-            + (f'_{mesh.size}devices' if mesh is not None else '')))
-  return Result(f'jaxgan (conv_impl={config.model.conv_impl}, '
-                f'{dtype}, {fused} steps/call{devices})',
-                batch_size,
-                batch_size * calls * fused / elapsed, compile_s,
-                flops / elapsed / 1e9 if flops else None, top_ops=top_ops)
+    result.top_ops = timer.profile(num_steps, profile_dir)
+  return result
+
+
+def jaxgan_result(timer: JaxganTimer, rates: List[float]) -> Result:
+  """The row of a jaxgan setting timed at `rates` (one per round)."""
+  rate = statistics.median(rates)
+  flops = timer.flops_per_step
+  return Result(timer.name, timer.batch_size, rate, timer.compile_s,
+                flops * rate / timer.batch_size / 1e9 if flops else None,
+                rates=rates)
 
 
 # What the references follow from the config timed, besides its speed fields.
@@ -199,11 +227,13 @@ def format_table(results: List[Result]) -> str:
       if r.float32_reference:
         reference[r.batch_size] = max(reference.get(r.batch_size, 0.0),
                                       r.images_per_sec)
-  rows = [('implementation', 'batch', 'images/s', 'vs best', 'vs f32 ref',
-           'compile s', 'GFLOP/s', 'note')]
+  rows = [('implementation', 'batch', 'images/s', 'range', 'vs best',
+           'vs f32 ref', 'compile s', 'GFLOP/s', 'note')]
   for r in results:
     ref = reference.get(r.batch_size)
     rows.append((r.name, str(r.batch_size), f'{r.images_per_sec:.1f}',
+                 f'{min(r.rates):.0f}-{max(r.rates):.0f}'
+                 if len(r.rates) > 1 else '',
                  f'{r.images_per_sec / best.get(r.batch_size, 1.0):.2f}x',
                  f'{r.images_per_sec / ref:.2f}x' if ref else '',
                  '' if r.compile_s is None else f'{r.compile_s:.1f}',
@@ -229,46 +259,83 @@ def device_meshes(counts: List[str]) -> List[Optional[Mesh]]:
   return meshes or [None]
 
 
+def time_in_turns(timers: Sequence[Tuple[str, Callable[[int], float]]],
+                  rounds: int, num_steps: int, prefix: str = ''
+                  ) -> Dict[str, List[float]]:
+  """images/s of each named timer in each round: every round runs each
+  timer once, in turn, so a drift in the machine's speed (20% or more
+  between minutes on a shared CPU) reaches all of them alike."""
+  rates = {name: [] for name, _ in timers}
+  for round_index in range(rounds):
+    for name, timer in timers:
+      rates[name].append(timer(num_steps))
+      print(f'{prefix}round {round_index + 1}/{rounds}: {name}: '
+            f'{rates[name][-1]:.1f} images/s', flush=True)
+  return rates
+
+
+def reference_timers(config, batch_size: int):
+  """(Result, timer) for each --compare reference and --reference_dtypes
+  precision; a NaN row and no timer where one cannot be timed."""
+  for name in _COMPARE.value:
+    if name not in bench_references.REFERENCES:
+      raise app.UsageError(f'--compare={name!r}: valid choices are '
+                           f'{", ".join(bench_references.REFERENCES)}.')
+    differences = differences_from_reference(config)
+    if differences:
+      yield Result(name, batch_size, float('nan'), note=(
+          'the reference implements configs/dcgan_mnist.py only; this '
+          f'config differs in {", ".join(differences)}')), None
+      continue
+    scheme = config.train.update_scheme
+    for dtype in _REFERENCE_DTYPES.value:
+      if dtype not in ('float32', 'bfloat16'):
+        raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
+                             f'are float32, bfloat16.')
+      timer, note = bench_references.REFERENCES[name](
+          batch_size, scheme, dtype == 'bfloat16')
+      yield Result(f'{name} ({dtype})', batch_size, float('nan'),
+                   note=f'{note} (same layers, {scheme})' if timer else note,
+                   float32_reference=dtype == 'float32'), timer
+
+
 def main(argv):
   del argv
+  if _ROUNDS.value < 1 or _STEPS.value < 1:
+    raise app.UsageError(f'--rounds={_ROUNDS.value} and --steps='
+                         f'{_STEPS.value}: both must be at least 1.')
   meshes = device_meshes(_DEVICES.value)
   results = []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):
+    jaxgan_timers = []
     for impl, dtype, mesh in itertools.product(
         _CONV_IMPL.value, _COMPUTE_DTYPE.value, meshes):
       config = _CONFIG.value.copy_and_resolve_references()
       config.model.conv_impl = impl
       config.model.compute_dtype = dtype
-      results.append(time_jaxgan(config, batch_size, _STEPS.value, mesh,
-                                 _PROFILE.value))
-      print(format_table(results[-1:]).splitlines()[-1], flush=True)
-      if results[-1].top_ops:
-        print(op_profile.format_top_ops(results[-1].top_ops), flush=True)
-    for name in _COMPARE.value:
-      if name not in bench_references.REFERENCES:
-        raise app.UsageError(f'--compare={name!r}: valid choices are '
-                             f'{", ".join(bench_references.REFERENCES)}.')
-      differences = differences_from_reference(_CONFIG.value)
-      if differences:
-        results.append(Result(name, batch_size, float('nan'), note=(
-            'the reference implements configs/dcgan_mnist.py only; this '
-            f'config differs in {", ".join(differences)}')))
-        continue
-      scheme = _CONFIG.value.train.update_scheme
-      for dtype in _REFERENCE_DTYPES.value:
-        if dtype not in ('float32', 'bfloat16'):
-          raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
-                               f'are float32, bfloat16.')
-        rate, note = bench_references.REFERENCES[name](
-            batch_size, _STEPS.value, scheme, dtype == 'bfloat16')
-        results.append(Result(f'{name} ({dtype})', batch_size,
-                              rate or float('nan'),
-                              note=f'{note} (same layers, {scheme})',
-                              float32_reference=dtype == 'float32'))
-        print(format_table(results[-1:]).splitlines()[-1], flush=True)
+      jaxgan_timers.append(JaxganTimer(config, batch_size, mesh))
+      print(f'batch {batch_size}: compiled {jaxgan_timers[-1].name} in '
+            f'{jaxgan_timers[-1].compile_s:.1f} s', flush=True)
+    references = list(reference_timers(_CONFIG.value, batch_size))
+    timers = [(t.name, t) for t in jaxgan_timers] + [
+        (r.name, t) for r, t in references if t is not None]
+    rates = time_in_turns(timers, _ROUNDS.value, _STEPS.value,
+                          prefix=f'batch {batch_size}, ')
+    for timer in jaxgan_timers:
+      results.append(jaxgan_result(timer, rates[timer.name]))
+      if _PROFILE.value:
+        results[-1].top_ops = timer.profile(_STEPS.value, _PROFILE.value)
+        print(results[-1].name, op_profile.format_top_ops(results[-1].top_ops),
+              sep='\n', flush=True)
+    for result, timer in references:
+      if timer is not None:
+        result.rates = rates[result.name]
+        result.images_per_sec = statistics.median(result.rates)
+      results.append(result)
   print(f'\n{jax.devices()[0].device_kind} ({jax.default_backend()}), '
-        f'{os.cpu_count()} CPUs, JAX {jax.__version__}; {_STEPS.value} timed '
-        f'steps after compiling.')
+        f'{os.cpu_count()} CPUs, JAX {jax.__version__}; the median of '
+        f'{_ROUNDS.value} round(s) of {_STEPS.value} timed steps after '
+        f'compiling, the settings taking turns.')
   print(format_table(results))
 
 

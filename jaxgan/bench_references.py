@@ -14,19 +14,21 @@ mixed_bfloat16 policy.
 
 import os
 import time
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 
 NOISE_DIM = 100
 DATASET_SIZE = 2048
 
+# Runs N more steps of a warmed-up reference; returns images/s.
+Timer = Callable[[int], float]
 
-def torch_images_per_sec(batch_size: int, num_steps: int,
-                         scheme: str = 'alternating_fresh_noise',
-                         bfloat16: bool = False
-                         ) -> Tuple[Optional[float], str]:
-  """(images/s, note) of the PyTorch eager step; (None, why) if unavailable."""
+
+def torch_timer(batch_size: int, scheme: str = 'alternating_fresh_noise',
+                bfloat16: bool = False) -> Tuple[Optional[Timer], str]:
+  """(timer, note) of the PyTorch eager step, built and warmed up; (None,
+  why) if PyTorch is not installed."""
   try:
     import torch  # pylint: disable=g-import-not-at-top
     from torch import nn  # pylint: disable=g-import-not-at-top
@@ -114,22 +116,22 @@ def torch_images_per_sec(batch_size: int, num_steps: int,
     with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bfloat16):
       update(real)
 
+  def images_per_sec(num_steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(num_steps):
+      step()
+    return batch_size * num_steps / (time.perf_counter() - start)
+
   step()  # Warm-up (allocator, thread pool).
-  start = time.perf_counter()
-  for _ in range(num_steps):
-    step()
-  elapsed = time.perf_counter() - start
   mode = ', autocast bfloat16' if bfloat16 else ''
-  return (batch_size * num_steps / elapsed,
-          f'PyTorch {torch.__version__} eager{mode}, '
-          f'{torch.get_num_threads()} threads')
+  return images_per_sec, (f'PyTorch {torch.__version__} eager{mode}, '
+                          f'{torch.get_num_threads()} threads')
 
 
-def keras_images_per_sec(batch_size: int, num_steps: int,
-                         scheme: str = 'alternating_fresh_noise',
-                         bfloat16: bool = False
-                         ) -> Tuple[Optional[float], str]:
-  """(images/s, note) of the TF/Keras tf.function step."""
+def keras_timer(batch_size: int, scheme: str = 'alternating_fresh_noise',
+                bfloat16: bool = False) -> Tuple[Optional[Timer], str]:
+  """(timer, note) of the TF/Keras tf.function step, traced and warmed up;
+  (None, why) if TensorFlow is not installed."""
   try:
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     import keras  # pylint: disable=g-import-not-at-top
@@ -223,15 +225,17 @@ def keras_images_per_sec(batch_size: int, num_steps: int,
     real = tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0
     return update(real)
 
+  def images_per_sec(num_steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(num_steps):
+      loss = step()
+    loss.numpy()
+    return batch_size * num_steps / (time.perf_counter() - start)
+
   step().numpy()  # Trace and warm up.
-  start = time.perf_counter()
-  for _ in range(num_steps):
-    loss = step()
-  loss.numpy()
-  elapsed = time.perf_counter() - start
   mode = ', mixed_bfloat16' if bfloat16 else ''
-  return (batch_size * num_steps / elapsed,
-          f'TF {tf.__version__} / Keras {keras.__version__} tf.function{mode}')
+  return images_per_sec, (f'TF {tf.__version__} / Keras {keras.__version__} '
+                          f'tf.function{mode}')
 
 
-REFERENCES = {'torch': torch_images_per_sec, 'keras': keras_images_per_sec}
+REFERENCES = {'torch': torch_timer, 'keras': keras_timer}

@@ -38,8 +38,29 @@ def test_rows_name_each_networks_own_compute_dtype():
 def test_reference_implementations_run(name, module):
   if importlib.util.find_spec(module) is None:
     pytest.skip(f'{module} is not installed')
-  rate, note = bench_references.REFERENCES[name](batch_size=4, num_steps=1)
+  timer, note = bench_references.REFERENCES[name](batch_size=4)
+  rate = timer(1)
   assert rate > 0 and not math.isnan(rate) and note
+
+
+def test_rounds_take_turns_and_the_table_gives_median_and_range():
+  calls = []
+
+  def timer(name, rates):
+    def run(num_steps):
+      calls.append((name, num_steps))
+      return rates[sum(1 for c in calls if c[0] == name) - 1]
+    return name, run
+
+  rates = bench.time_in_turns(
+      [timer('a', [100.0, 300.0, 200.0]), timer('b', [50.0, 60.0, 70.0])],
+      rounds=3, num_steps=5)
+  # Every round runs each setting once, in turn: a drift reaches both.
+  assert calls == [('a', 5), ('b', 5)] * 3
+  assert rates == {'a': [100.0, 300.0, 200.0], 'b': [50.0, 60.0, 70.0]}
+  row = bench.Result('a', 64, 200.0, rates=rates['a'])
+  table = bench.format_table([row])
+  assert '200.0' in table and '100-300' in table
 
 
 def test_useful_flops_count_the_native_convolutions():
