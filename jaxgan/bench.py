@@ -274,13 +274,26 @@ def time_in_turns(timers: Sequence[Tuple[str, Callable[[int], float]]],
   return rates
 
 
-def reference_timers(config, batch_size: int):
-  """(Result, timer) for each --compare reference and --reference_dtypes
-  precision; a NaN row and no timer where one cannot be timed."""
+def check_flags():
+  """Bad flag values, named with the valid choices, before anything
+  compiles."""
+  if _ROUNDS.value < 1 or _STEPS.value < 1:
+    raise app.UsageError(f'--rounds={_ROUNDS.value} and --steps='
+                         f'{_STEPS.value}: both must be at least 1.')
   for name in _COMPARE.value:
     if name not in bench_references.REFERENCES:
       raise app.UsageError(f'--compare={name!r}: valid choices are '
                            f'{", ".join(bench_references.REFERENCES)}.')
+  for dtype in _REFERENCE_DTYPES.value:
+    if dtype not in ('float32', 'bfloat16'):
+      raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
+                           f'are float32, bfloat16.')
+
+
+def reference_timers(config, batch_size: int):
+  """(Result, timer) for each --compare reference and --reference_dtypes
+  precision; a NaN row and no timer where one cannot be timed."""
+  for name in _COMPARE.value:
     differences = differences_from_reference(config)
     if differences:
       yield Result(name, batch_size, float('nan'), note=(
@@ -289,9 +302,6 @@ def reference_timers(config, batch_size: int):
       continue
     scheme = config.train.update_scheme
     for dtype in _REFERENCE_DTYPES.value:
-      if dtype not in ('float32', 'bfloat16'):
-        raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
-                             f'are float32, bfloat16.')
       timer, note = bench_references.REFERENCES[name](
           batch_size, scheme, dtype == 'bfloat16')
       yield Result(f'{name} ({dtype})', batch_size, float('nan'),
@@ -301,9 +311,7 @@ def reference_timers(config, batch_size: int):
 
 def main(argv):
   del argv
-  if _ROUNDS.value < 1 or _STEPS.value < 1:
-    raise app.UsageError(f'--rounds={_ROUNDS.value} and --steps='
-                         f'{_STEPS.value}: both must be at least 1.')
+  check_flags()
   meshes = device_meshes(_DEVICES.value)
   results = []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):
