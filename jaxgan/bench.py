@@ -185,18 +185,6 @@ class JaxganTimer:
                               wall_s)
 
 
-def time_jaxgan(config, batch_size: int, num_steps: int,
-                mesh: Optional[Mesh] = None,
-                profile_dir: Optional[pathlib.Path] = None) -> Result:
-  """Steady-state images/s of `jaxgan.main`'s train step for `config`, one
-  round; with `profile_dir`, then the top ops of as many steps again."""
-  timer = JaxganTimer(config, batch_size, mesh)
-  result = jaxgan_result(timer, [timer(num_steps)])
-  if profile_dir is not None:
-    result.top_ops = timer.profile(num_steps, profile_dir)
-  return result
-
-
 def jaxgan_result(timer: JaxganTimer, rates: List[float]) -> Result:
   """The row of a jaxgan setting timed at `rates` (one per round)."""
   rate = statistics.median(rates)
@@ -293,8 +281,8 @@ def check_flags():
 def reference_timers(config, batch_size: int):
   """(Result, timer) for each --compare reference and --reference_dtypes
   precision; a NaN row and no timer where one cannot be timed."""
+  differences = differences_from_reference(config)
   for name in _COMPARE.value:
-    differences = differences_from_reference(config)
     if differences:
       yield Result(name, batch_size, float('nan'), note=(
           'the reference implements configs/dcgan_mnist.py only; this '

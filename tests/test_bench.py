@@ -11,8 +11,9 @@ from tests.conftest import tiny_dcgan_config
 
 
 def test_jaxgan_row_table_and_profile(tmp_path):
-  result = bench.time_jaxgan(tiny_dcgan_config(), batch_size=4, num_steps=2,
-                             profile_dir=tmp_path)
+  timer = bench.JaxganTimer(tiny_dcgan_config(), batch_size=4)
+  result = bench.jaxgan_result(timer, [timer(2)])
+  result.top_ops = timer.profile(2, tmp_path)
   assert result.images_per_sec > 0 and result.compile_s > 0
   assert result.gflops_per_sec > 0
   # --profile: a trace per setting, its top ops named by the layers they
