@@ -48,7 +48,9 @@ def get_config():
   config.optimizer.grad_clip_norm = 0.0  # [unstated] none in the seed.
 
   config.train.num_epochs = 100  # [seed] "Epoch: 100".
-  config.train.num_steps = 0  # Length set by num_epochs (234 steps/epoch).
+  # Length set by num_epochs: epochs of MNIST's 60,000 digits (234 steps at
+  # batch 256), 23,400 steps whatever stands in for them (train.epoch_size).
+  config.train.num_steps = 0
   config.train.d_steps_per_g_step = 1  # [unstated] one D, one G per batch.
   # [seed] its Keras code follows the TF tutorial's train_step: one
   # generator forward, both losses from one discriminator pass under two

@@ -47,6 +47,6 @@ def get_config():
   # updated D.
   config.train.update_scheme = 'alternating'
   config.train.num_epochs = 10  # [seed] outputs shown after 5 and 10 epochs.
-  config.train.sample_every = 234  # Every epoch (234 steps/epoch).
+  config.train.sample_every = 0  # Automatic: 26 grids, every 90 steps.
   config.train.checkpoint_every = 1170
   return config

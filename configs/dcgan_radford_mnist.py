@@ -50,6 +50,7 @@ def get_config():
   config.train.update_scheme = 'alternating_fresh_noise'
   config.train.num_steps = 20_000  # [seed] "only trains for 20K steps".
   config.train.log_every = 100
-  config.train.sample_every = 5000  # [seed] samples at 5k, 10k, 20k steps.
+  # 20 grids; [seed] shows samples at 5k, 10k and 20k steps, among them.
+  config.train.sample_every = 1000
   config.train.checkpoint_every = 2500
   return config

@@ -52,6 +52,6 @@ def get_config():
   config.train.update_scheme = 'simultaneous'
   config.train.num_epochs = 50  # [unstated] the tutorial's EPOCHS = 50.
   config.train.log_every = 50
-  config.train.sample_every = 2340  # Every 5 epochs (468 steps/epoch).
+  config.train.sample_every = 1170  # Every 2.5 epochs (468 steps/epoch).
   config.train.checkpoint_every = 2340
   return config

@@ -138,10 +138,16 @@ def get_config() -> ml_collections.ConfigDict:
   config.optimizer.grad_clip_norm = 0.0
 
   config.train = ml_collections.ConfigDict()
-  # Length in epochs (one epoch = every training image seen once by D) ...
+  # Length in epochs (one epoch = epoch_size images seen by D) ...
   config.train.num_epochs = 1
   # ... or in train steps; > 0 overrides num_epochs.
   config.train.num_steps = 0
+  # Images per epoch: 0 = the full training split of data.name (MNIST and
+  # Fashion-MNIST 60,000, SVHN 73,257, CIFAR-10 50,000, CelebA 162,770),
+  # the epochs the sources count, so a recipe trains as long as its source
+  # did whatever stands in for the data (the 5,000-digit bundled subset);
+  # -1 = the images actually loaded; > 0 = that many.
+  config.train.epoch_size = 0
   # One train step is d_steps_per_g_step discriminator updates (n_critic)
   # then g_steps_per_d_step generator updates (seed 003's k-step schedule
   # has k - 1). At most one of them may exceed 1.
@@ -163,10 +169,15 @@ def get_config() -> ml_collections.ConfigDict:
   # to 10 that divides every interval below, so nothing periodic moves; a
   # count > 0 must divide them. Ctrl-C waits for the call in flight.
   config.train.steps_per_call = 0
-  # Intervals, in train steps.
+  # Intervals, in train steps. sample_every=0: about 1/25 of the run, so the
+  # progress GIF has 20-25 frames whatever the run's length.
   config.train.log_every = 50
-  config.train.sample_every = 500
+  config.train.sample_every = 0
   config.train.checkpoint_every = 1000
+  # Also checkpoint when this many minutes have passed since the last save,
+  # so a kill never loses more (the step interval alone can be hours on a
+  # CPU); 0 = off.
+  config.train.checkpoint_every_minutes = 10.0
   # Checkpoints kept in workdir/checkpoints (oldest deleted first).
   config.train.max_checkpoints_to_keep = 3
   # Images in the fixed-noise sample grid (a square number fills the grid).

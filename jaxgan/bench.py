@@ -31,7 +31,7 @@ from ml_collections import config_flags
 import numpy as np
 
 from configs import dcgan_mnist
-from jaxgan import bench_references, config_validation, data, op_profile, parallel, steps, train
+from jaxgan import bench_references, config_validation, data, op_profile, parallel, run_length, steps, train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -96,7 +96,7 @@ def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
   state, train_step = train.initial_state_and_step(
       config, g_model, d_model, shape, jax.random.key(0), mesh)
   step_fn = jax.jit(steps.make_multi_step(train_step,
-                                          train.steps_per_call(config.train)),
+                                          run_length.steps_per_call(config.train)),
                     donate_argnums=0,
                     out_shardings=(None if mesh is None else
                                    parallel.replicated(mesh)))
@@ -144,7 +144,7 @@ class JaxganTimer:
     self.config = config
     self.step_fn, (self.state, *self.inputs) = build_step(config, batch_size,
                                                           mesh)
-    self.fused = train.steps_per_call(config.train)
+    self.fused = run_length.steps_per_call(config.train)
     start = time.perf_counter()
     self.state, _ = self.step_fn(self.state, *self.inputs)
     jax.block_until_ready(self.state)

@@ -21,7 +21,8 @@ from jaxgan.state import generator_output_shape
 # on CPU may continue on GPU; model.compute_dtype: the same function at
 # another precision).
 RESUMABLE_CHANGES = frozenset({
-    'train.num_epochs', 'train.num_steps', 'train.steps_per_call',
+    'train.num_epochs', 'train.num_steps', 'train.epoch_size',
+    'train.steps_per_call', 'train.checkpoint_every_minutes',
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
     'data.data_dir', 'data.allow_download', 'model.conv_impl',
@@ -164,6 +165,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
 
   num_epochs = _real(config, 'train.num_epochs', 0.0)
   num_steps = _int(config, 'train.num_steps', 0)
+  _int(config, 'train.epoch_size', -1)
   if num_steps == 0 and num_epochs == 0:
     raise ConfigError('train.num_steps=0 and train.num_epochs=0: set one of '
                       'them > 0 to say how long to train.')
@@ -184,7 +186,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
         f'per step.')
   _real(config, 'train.g_ema_decay', 0.0, 1.0)
   steps_per_call = _int(config, 'train.steps_per_call', 0)
-  for field, minimum in (('log_every', 1), ('sample_every', 1),
+  for field, minimum in (('log_every', 1), ('sample_every', 0),
                          ('checkpoint_every', 1), ('eval_every', 0)):
     every = _int(config, f'train.{field}', minimum)
     if steps_per_call and every % steps_per_call:
@@ -194,6 +196,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
           f'{steps_per_call} at a time, so periodic actions can only happen '
           f'at multiples of it; train.steps_per_call=0 picks a count that '
           f'divides every interval.')
+  _real(config, 'train.checkpoint_every_minutes', 0.0)
   _int(config, 'train.max_checkpoints_to_keep', 1)
   _choice(config, 'train.on_nan', divergence.ON_NAN)
   _int(config, 'train.max_rollbacks', 0)

@@ -32,6 +32,8 @@ SOURCES = ('auto', 'tfds', 'idx', 'npz', 'bundled')
 class DatasetSpec:
   tfds_name: str
   image_shape: Tuple[int, int, int]
+  # Images in the full training split: what an epoch of the sources is.
+  train_size: int
   # Label i names class i; () = no class labels (labels are all 0).
   class_names: Tuple[str, ...]
   # tfds images are center-cropped to this square and resized to
@@ -47,19 +49,20 @@ DIGITS = tuple('0123456789')
 
 
 DATASETS: Dict[str, DatasetSpec] = {
-    'mnist': DatasetSpec('mnist', (28, 28, 1), DIGITS),
+    'mnist': DatasetSpec('mnist', (28, 28, 1), 60_000, DIGITS),
     'fashion_mnist': DatasetSpec(
-        'fashion_mnist', (28, 28, 1),
+        'fashion_mnist', (28, 28, 1), 60_000,
         ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal',
          'Shirt', 'Sneaker', 'Bag', 'Ankle boot')),
-    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), DIGITS),
+    'svhn_cropped': DatasetSpec('svhn_cropped', (32, 32, 3), 73_257, DIGITS),
     'cifar10': DatasetSpec(
-        'cifar10', (32, 32, 3),
+        'cifar10', (32, 32, 3), 50_000,
         ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
          'horse', 'ship', 'truck')),
     # 218x178 faces, center 108x108 crop resized to 64x64, as the DCGAN
     # authors' code prepares CelebA.
-    'celeb_a': DatasetSpec('celeb_a', (64, 64, 3), (), center_crop=108),
+    'celeb_a': DatasetSpec('celeb_a', (64, 64, 3), 162_770, (),
+                           center_crop=108),
 }
 
 # Where tensorflow-datasets downloads its archives from; probed (one TCP

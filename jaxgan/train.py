@@ -15,7 +15,7 @@ from jax.sharding import Mesh
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import checkpoints, config_validation, data, divergence, files, images, interrupts, losses, models, optimizers, parallel, steps
+from jaxgan import checkpoints, config_validation, data, divergence, files, images, interrupts, losses, models, optimizers, parallel, run_length, steps
 from jaxgan.errors import ConfigError, JaxganError
 from jaxgan.evaluation import periodic
 from jaxgan.reporting import scalar_log
@@ -101,32 +101,6 @@ def has_checkpoint(workdir: str) -> bool:
   directory = os.path.join(workdir, 'checkpoints')
   return os.path.isdir(directory) and any(
       name.isdigit() for name in os.listdir(directory))
-
-
-def total_steps(config: ml_collections.ConfigDict, num_images: int) -> int:
-  """Train steps to run: train.num_steps, or num_epochs of D's batches."""
-  if config.train.num_steps > 0:
-    return config.train.num_steps
-  batches_per_epoch = num_images // config.data.batch_size
-  return max(1, math.ceil(config.train.num_epochs * batches_per_epoch /
-                          config.train.d_steps_per_g_step))
-
-
-# train.steps_per_call=0 fuses at most this many steps per call.
-MAX_AUTO_STEPS_PER_CALL = 10
-
-
-def steps_per_call(train_config: ml_collections.ConfigDict) -> int:
-  """Steps per jitted call: train.steps_per_call, or for 0 the largest
-  count up to MAX_AUTO_STEPS_PER_CALL that divides every periodic interval
-  (so logs, samples, checkpoints and evaluations keep their steps)."""
-  if train_config.steps_per_call:
-    return train_config.steps_per_call
-  intervals = [train_config.log_every, train_config.sample_every,
-               train_config.checkpoint_every, train_config.eval_every]
-  common = math.gcd(*intervals)  # gcd(n, 0) = n: eval_every=0 is off.
-  return max(d for d in range(1, MAX_AUTO_STEPS_PER_CALL + 1)
-             if common % d == 0)
 
 
 # Slow steps still print progress at least this often.
@@ -254,13 +228,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   start_step = int(parallel.to_host(state.step))
   if restored is not None:
     logging.info('Resumed from %s at step %d.', manager.directory, start_step)
-  num_steps = total_steps(config, num_images)
-  batches_per_epoch = num_images // batch_size
-  logging.info('Training %d steps of %d D and %d G updates (%.4g epochs of %d '
-               'batches of %d images), starting at step %d.', num_steps,
+  length = run_length.run_length(config, num_images, dataset.source)
+  num_steps = length.num_steps
+  config = run_length.resolve(config, num_steps)
+  logging.info('Training %s, at batch %d (a step is %d D and %d G updates), '
+               'starting at step %d.', length.describe(), batch_size,
                config.train.d_steps_per_g_step, config.train.g_steps_per_d_step,
-               num_steps * config.train.d_steps_per_g_step / batches_per_epoch,
-               batches_per_epoch, batch_size, start_step)
+               start_step)
   guard = divergence.Guard(config.train.on_nan, config.train.max_rollbacks,
                            workdir, write=lead_process)
   # After rollbacks, the random stream they switched to.
@@ -270,7 +244,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   # ------------------------------------------------------------- functions
   # State and metrics stay replicated; XLA inserts the collectives.
   replicated = parallel.replicated(mesh)
-  fused = steps_per_call(config.train)
+  fused = run_length.steps_per_call(config.train)
   multi_step = jax.jit(steps.make_multi_step(train_step, fused),
                        donate_argnums=0, out_shardings=replicated)
   single_step = (multi_step if fused == 1 else
@@ -326,7 +300,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   if step == 0:
     write_samples(f'step_{step:07d}')  # What the untrained generator makes.
   last_log_time, last_log_step = None, step
-  train_start = time.time()
+  timed_once = False
+  train_start = last_save_time = time.time()
+  # train.checkpoint_every_minutes: a kill loses at most that much work.
+  checkpoint_seconds = 60 * config.train.checkpoint_every_minutes or math.inf
   # Multi-process: SIGTERM is JAX's preemption notice, agreed on by all
   # processes at one step (Orbax's sync point below); SIGINT stays local.
   with interrupts.stop_between_steps(
@@ -350,7 +327,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         now = time.time()
         log_now = (step % config.train.log_every == 0 or step == num_steps or
                    now - last_log_time > PROGRESS_EVERY_SECONDS)
-        save_now = step % config.train.checkpoint_every == 0
+        save_now = (step % config.train.checkpoint_every == 0 or
+                    now - last_save_time >= checkpoint_seconds)
         evaluate_now = evaluate and step % config.train.eval_every == 0
         scalars = {}
         if log_now:
@@ -363,6 +341,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             scalars['images_per_sec'] = (
                 steps_per_sec * batch_size * config.train.d_steps_per_g_step)
             eta = _format_duration((num_steps - step) / steps_per_sec)
+            if not timed_once:  # The first measured speed: say what it means.
+              logging.info(
+                  'At %.3g steps/s (steps %d-%d), the %d steps left take '
+                  'about %s.', steps_per_sec, last_log_step, step,
+                  num_steps - step, eta)
+              timed_once = True
           else:
             eta = '?'
           last_log_time, last_log_step = now, step
@@ -387,6 +371,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
           write_samples(f'step_{step:07d}')
         if save_now:
           checkpoints.save(manager, state)
+          last_save_time = time.time()
         if evaluate_now:
           evaluate(state)
         # JAX's preemption sync point is a step number that every process

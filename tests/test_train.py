@@ -14,7 +14,7 @@ import pytest
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from jaxgan import data, train
+from jaxgan import data, run_length, train
 from jaxgan.errors import ConfigError
 from tests.conftest import REPO, run_main, tiny_dcgan_config
 
@@ -113,9 +113,10 @@ def test_tfds_mock_data_end_to_end(tmp_path):
 
 def test_epochs_set_the_length():
   config = tiny_dcgan_config(num_steps=0, num_epochs=2)
-  assert train.total_steps(config, num_images=100) == 2 * (100 // 8)
+  config.train.epoch_size = -1  # Epochs of the images loaded.
+  assert run_length.total_steps(config, num_loaded=100) == 2 * (100 // 8)
   config.train.d_steps_per_g_step = 5
-  assert train.total_steps(config, num_images=100) == 5  # ceil(24 / 5)
+  assert run_length.total_steps(config, num_loaded=100) == 5  # ceil(24 / 5)
 
 
 def test_main_cli_end_to_end(tmp_path):
