@@ -203,13 +203,18 @@ def get_config() -> ml_collections.ConfigDict:
   # frechet_distance_features | classifier_score | kid_features | precision |
   # recall | density | coverage | mode_kl | modes_covered.
   config.eval.best_metric = 'frechet_distance_features'
+  # The evaluator classifier behind every metric: auto = the one shipped with
+  # jaxgan where there is one (MNIST, Fashion-MNIST: the same weights on
+  # every machine, so figures compare with the README's), else train one on
+  # the dataset | shipped | train (one's own, on this data).
+  config.eval.evaluator_source = 'auto'
   # Where trained evaluators are cached; '' = $JAXGAN_CACHE_DIR, else
   # ~/.cache/jaxgan/evaluators.
   config.eval.evaluator_dir = ''
   # Share of each class held out as the real reference set where the
   # dataset has no test split (the bundled MNIST subset).
   config.eval.holdout_fraction = 0.2
-  # How the evaluator classifier trains (a change trains a new one).
+  # How a trained evaluator trains (a change trains a new one).
   config.eval.evaluator = ml_collections.ConfigDict()
   config.eval.evaluator.num_steps = 2000
   config.eval.evaluator.batch_size = 128

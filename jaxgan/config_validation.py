@@ -11,7 +11,7 @@ import ml_collections
 
 from jaxgan import data, divergence, losses, models, optimizers, steps
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import metrics
+from jaxgan.evaluation import metrics, shipped
 from jaxgan.models import conditional, layers, precision
 from jaxgan.state import generator_output_shape
 
@@ -210,6 +210,13 @@ def validate(config: ml_collections.ConfigDict) -> None:
 
   _int(config, 'eval.num_samples', 2)
   _choice(config, 'eval.best_metric', metrics.HIGHER_IS_BETTER)
+  if (_choice(config, 'eval.evaluator_source', shipped.SOURCES) == 'shipped'
+      and config.data.name not in shipped.SHIPPED):
+    raise ConfigError(
+        f"eval.evaluator_source='shipped', but no evaluator ships for "
+        f'data.name={config.data.name!r}; shipped for: '
+        f'{", ".join(sorted(shipped.SHIPPED))}. eval.evaluator_source=auto '
+        f'trains one where none ships.')
   if not isinstance(_get(config, 'eval.evaluator_dir'), str):
     raise ConfigError(f'eval.evaluator_dir={config.eval.evaluator_dir!r} is '
                       f'invalid: expected a path string.')

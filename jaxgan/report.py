@@ -28,6 +28,7 @@ import numpy as np
 
 from jaxgan import cli, config_validation, data, files, images, runs, steps, train
 from jaxgan.errors import ConfigError
+from jaxgan.evaluation import report as evaluation_report
 from jaxgan.evaluation.metrics import HIGHER_IS_BETTER
 from jaxgan.reporting import figures, latent_walk, page, progress_gif
 from jaxgan.reporting import run_history
@@ -221,9 +222,11 @@ def _metric_table(record: dict) -> str:
   return (page.table(('metric', 'generated', 'real (held-out)', 'better'),
                      rows) +
           f'<p>Step {record["step"]:,}; {record["num_samples"]:,} samples, '
-          f'seed {record["seed"]}; evaluator test accuracy '
-          f'{100 * info["test_accuracy"]:.2f}% on {info["test_images"]:,} '
-          f'images ({page.escape(info["test_origin"])}).</p>')
+          f'seed {record["seed"]}; evaluator '
+          f'{page.escape(evaluation_report.evaluator_name(info))}, test '
+          f'accuracy {100 * info["test_accuracy"]:.2f}% on '
+          f'{info["test_images"]:,} images '
+          f'({page.escape(info["test_origin"])}).</p>')
 
 
 def _summary(run: run_history.RunHistory, step: Optional[int]) -> str:

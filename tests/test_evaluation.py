@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from configs import cdcgan_mnist
-from jaxgan import data, evaluate, generation, sample, train
+from jaxgan import config_validation, data, evaluate, generation, sample, train
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import classifier, metrics, splits
+from jaxgan.evaluation import classifier, metrics, report, shipped, splits
+from jaxgan.evaluation import quality as quality_lib
 from tests.conftest import tiny_dcgan_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -89,6 +90,64 @@ def test_a_single_npz_file_has_no_test_split(tmp_path):
   assert data.load('mnist', 'npz', path).labels.size == 4
   with pytest.raises(data.DatasetNotFoundError, match='folder holding'):
     data.load('mnist', 'npz', path, split='test')
+
+
+# ------------------------------------------------------- shipped evaluators
+FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
+
+
+@pytest.mark.parametrize('dataset_name', sorted(shipped.SHIPPED))
+def test_shipped_evaluators_record_what_they_are(dataset_name):
+  name = shipped.SHIPPED[dataset_name]
+  info = shipped.load(name, dataset_name).info
+  assert info['name'] == name and info['shipped'] and info['version'] >= 1
+  assert info['dataset'] == dataset_name
+  assert info['train_images'] > 0 and info['train_description']
+  assert 0.85 < info['test_accuracy'] <= 1 and info['test_images'] >= 1000
+
+
+def real_test_split(dataset_name):
+  """The held-out images each shipped evaluator was measured on."""
+  config = tiny_dcgan_config()
+  config.data.name = dataset_name
+  if dataset_name == 'fashion_mnist':
+    if not os.path.isdir(FASHION_MNIST_DIR):
+      pytest.skip("Debian's dataset-fashion-mnist is not installed")
+    config.data.source, config.data.data_dir = 'idx', FASHION_MNIST_DIR
+  return splits.load_splits(config).test
+
+
+@pytest.mark.parametrize('dataset_name', sorted(shipped.SHIPPED))
+def test_shipped_evaluators_reach_their_recorded_accuracy(dataset_name):
+  evaluator = shipped.load(shipped.SHIPPED[dataset_name], dataset_name)
+  test = real_test_split(dataset_name)
+  assert test.labels.size == evaluator.info['test_images']
+  # The weights are the ones measured (other backends round differently).
+  assert abs(evaluator.accuracy(test) - evaluator.test_accuracy) < 0.003
+
+
+def test_the_shipped_evaluator_is_the_default_and_train_trains(monkeypatch):
+  def no_training(*args):
+    raise AssertionError('trained instead of using the shipped evaluator')
+
+  monkeypatch.setattr(classifier, 'train_evaluator', no_training)
+  config = tiny_dcgan_config()
+  quality, _ = quality_lib.from_config(config, 40)
+  assert quality.evaluator.info['name'] == 'mnist-v1'
+  assert 'mnist-v1 (shipped)' in report.format_table(
+      report.result_record(0, quality, quality.reference))
+  config.eval.evaluator_source = 'train'
+  with pytest.raises(AssertionError, match='trained instead'):
+    quality_lib.from_config(config, 40)
+
+
+def test_no_shipped_evaluator_for_the_dataset_is_refused():
+  config = tiny_dcgan_config()
+  config.data.name, config.model.generator = 'cifar10', 'dcgan_svhn_g'
+  config.eval.evaluator_source = 'shipped'
+  with pytest.raises(ConfigError, match="no evaluator ships for data.name="
+                     "'cifar10'; shipped for: fashion_mnist, mnist"):
+    config_validation.validate(config)
 
 
 # ------------------------------------------------------------------ generation

@@ -502,6 +502,8 @@ BAD_CONFIGS = [
     ('train.max_rollbacks', -1, 'train.max_rollbacks=-1'),
     ('eval.num_samples', 1, 'eval.num_samples=1'),
     ('eval.best_metric', 'fid', 'valid choices: classifier_score, coverage,'),
+    ('eval.evaluator_source', 'inception',
+     "eval.evaluator_source='inception'; valid choices: auto, shipped, train"),
     ('eval.evaluator_dir', None, 'eval.evaluator_dir=None'),
     ('eval.holdout_fraction', 1.0, 'eval.holdout_fraction=1.0'),
     ('eval.evaluator.num_steps', 0, 'eval.evaluator.num_steps=0'),

@@ -1,11 +1,12 @@
-"""The evaluator: a small CNN classifier that jaxgan trains per dataset.
+"""The evaluator: a small CNN classifier trained per dataset.
 
 Inception weights cannot be downloaded everywhere and fit 28x28 digits
 poorly, so, as TF-GAN's MNIST metrics do with an MNIST classifier, the
 features behind every metric come from a classifier trained on the dataset
 itself: its logits and its penultimate layer. A trained evaluator is cached
 on disk under a key made of the dataset's contents and the evaluator's
-config, with its test accuracy beside it, and reused by every run.
+config, with its test accuracy beside it, and reused by every run. MNIST's
+and Fashion-MNIST's ship trained (shipped.py).
 """
 
 import dataclasses
@@ -173,17 +174,10 @@ def load_or_train(train: data.Dataset, test: data.Dataset, test_origin: str,
   params_path = os.path.join(directory, 'params.msgpack')
   info_path = os.path.join(directory, 'info.json')
   if os.path.exists(info_path) and os.path.exists(params_path):
-    with open(info_path) as f:
-      info = json.load(f)
-    template = jax.eval_shape(
-        lambda: model.init(jax.random.key(0),
-                           jnp.zeros((1,) + train.images.shape[1:]),
-                           train=False))['params']
-    with open(params_path, 'rb') as f:
-      params = flax.serialization.from_bytes(template, f.read())
+    evaluator = load_directory(directory, model, train.images.shape[1:])
     logging.info('Evaluator: %s (test accuracy %.2f%%).', directory,
-                 100 * info['test_accuracy'])
-    return Evaluator(model, params, info)
+                 100 * evaluator.test_accuracy)
+    return evaluator
 
   logging.info('Training the evaluator classifier on %d %s images (%s); '
                'cached in %s.', train.labels.size, train.name,
@@ -198,17 +192,40 @@ def load_or_train(train: data.Dataset, test: data.Dataset, test_origin: str,
           'train_description': train.description,
           'test_description': test.description,
           'train_seconds': round(time.time() - start, 1), 'key': key,
-          'options': options.to_dict(), 'version': EVALUATOR_VERSION}
-  os.makedirs(cache_dir, exist_ok=True)
-  staging = tempfile.mkdtemp(prefix='.staging-', dir=cache_dir)
+          'options': options.to_dict(), 'version': EVALUATOR_VERSION,
+          'name': os.path.basename(directory), 'shipped': False}
+  write_directory(directory, params, info)
+  logging.info('Evaluator trained in %.0fs: test accuracy %.2f%% on %s.',
+               time.time() - start, 100 * accuracy, test_origin)
+  return Evaluator(model, params, info)
+
+
+def load_directory(directory: str, model: EvaluatorCNN,
+                   image_shape: Tuple[int, ...]) -> Evaluator:
+  """The evaluator saved in `directory` (params.msgpack and info.json)."""
+  with open(os.path.join(directory, 'info.json')) as f:
+    info = json.load(f)
+  info.setdefault('name', os.path.basename(directory))
+  template = jax.eval_shape(
+      lambda: model.init(jax.random.key(0), jnp.zeros((1,) + image_shape),
+                         train=False))['params']
+  with open(os.path.join(directory, 'params.msgpack'), 'rb') as f:
+    params = flax.serialization.from_bytes(template, f.read())
+  return Evaluator(model, params, info)
+
+
+def write_directory(directory: str, params: Any, info: Dict[str, Any]) -> None:
+  """Saves an evaluator to `directory` atomically (staged beside it, then
+  renamed); if another process got there first, theirs is kept."""
+  parent = os.path.dirname(os.path.abspath(directory))
+  os.makedirs(parent, exist_ok=True)
+  staging = tempfile.mkdtemp(prefix='.staging-', dir=parent)
+  os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide it from other users.
   with open(os.path.join(staging, 'params.msgpack'), 'wb') as f:
     f.write(flax.serialization.to_bytes(params))
   with open(os.path.join(staging, 'info.json'), 'w') as f:
     json.dump(info, f, indent=2, sort_keys=True)
   try:
     os.replace(staging, directory)
-  except OSError:  # Another process cached it first: keep theirs.
+  except OSError:
     shutil.rmtree(staging, ignore_errors=True)
-  logging.info('Evaluator trained in %.0fs: test accuracy %.2f%% on %s.',
-               time.time() - start, 100 * accuracy, test_origin)
-  return Evaluator(model, params, info)

@@ -16,7 +16,7 @@ import numpy as np
 
 from jaxgan import data
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import classifier, metrics
+from jaxgan.evaluation import classifier, metrics, shipped
 from jaxgan.evaluation.classifier import Evaluator
 from jaxgan.evaluation.splits import Splits, load_splits
 
@@ -79,8 +79,8 @@ class SampleQuality:
 
 def from_config(config: ml_collections.ConfigDict, num_samples: int,
                 seed: int = 0) -> Tuple[SampleQuality, Splits]:
-  """The dataset's evaluator (cached, or trained now) and a SampleQuality
-  over its real images."""
+  """The dataset's evaluator (shipped, cached, or trained now) and a
+  SampleQuality over its real images."""
   splits = load_splits(config)
   num_classes = data.dataset_spec(config.data.name).num_classes
   if not num_classes:
@@ -88,7 +88,11 @@ def from_config(config: ml_collections.ConfigDict, num_samples: int,
         f'data.name={config.data.name!r} has no class labels, and the '
         f'evaluator is a classifier trained on them; sample quality cannot be '
         f'measured for it.')
-  evaluator = classifier.load_or_train(
-      splits.train, splits.test, splits.test_origin, num_classes,
-      config.eval.evaluator, config.eval.evaluator_dir)
+  name = shipped.name_for(config)
+  if name:
+    evaluator = shipped.load(name, config.data.name)
+  else:
+    evaluator = classifier.load_or_train(
+        splits.train, splits.test, splits.test_origin, num_classes,
+        config.eval.evaluator, config.eval.evaluator_dir)
   return SampleQuality(evaluator, splits, num_samples, seed), splits

@@ -148,9 +148,16 @@ def format_table(result: Dict[str, object]) -> str:
   info = result['evaluator']
   lines.append('')
   lines.append(f'{result["num_samples"]} samples, seed {result["seed"]}; '
-               f'evaluator test accuracy {100 * info["test_accuracy"]:.2f}% '
-               f'on {info["test_images"]} images ({info["test_origin"]}).')
+               f'evaluator {evaluator_name(info)}, test accuracy '
+               f'{100 * info["test_accuracy"]:.2f}% on {info["test_images"]} '
+               f'images ({info["test_origin"]}).')
   return '\n'.join(lines)
+
+
+def evaluator_name(info: Dict[str, object]) -> str:
+  """'mnist-v1 (shipped)' or 'mnist-bundled-KEY (trained here)'."""
+  name = info.get('name') or f'{info["dataset"]}-{info["source"]}-{info["key"]}'
+  return f'{name} ({"shipped" if info.get("shipped") else "trained here"})'
 
 
 def _fmt(value) -> str:
