@@ -180,8 +180,9 @@ def table(rows: Sequence[dict]) -> str:
         '', '', '')) + ' |')
   for row in rows:
     result = row['result']
-    cells = [row['name'], row['source'], f'{row["label"]} ({row["step"]:,} '
-             'steps)']
+    at = (f'{row["step"]:,} steps' if row['label'].endswith('steps') else
+          f'{row["label"]} ({row["step"]:,} steps)')
+    cells = [row['name'], row['source'], at]
     if result is None:
       cells += ['not yet'] + [''] * 8
     else:

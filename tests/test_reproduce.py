@@ -70,8 +70,8 @@ def test_reproduce_trains_evaluates_tabulates_and_reuses(tmp_path,
   with open(path) as f:
     text = f.read()
   assert '| real held-out digits |' in text
-  assert '| tiny | Sun & Yang | 2 steps (2 steps) |' in text
-  assert '| tiny | Sun & Yang | 4 steps (4 steps) |' in text
+  assert '| tiny | Sun & Yang | 2 steps |' in text
+  assert '| tiny | Sun & Yang | 4 steps |' in text
   assert 'SHORT of the bar' in text and 'not yet' not in text
   assert 'Evaluator: mnist-v1 (shipped).' in text
   with open(tmp_path / 'results.json') as f:
