@@ -27,8 +27,8 @@ from jaxgan.errors import ConfigError
 from jaxgan.evaluation import report as evaluation_report
 
 _WORKDIR = flags.DEFINE_string(
-    'workdir', None, 'Parent of the experiments\' workdirs (DIR/NAME).',
-    required=True)
+    'workdir', None, 'Parent of the experiments\' workdirs (DIR/NAME); '
+    'required but with --list.')
 _TRAIN = flags.DEFINE_bool(
     'train', True, 'Train what is missing (--notrain: tabulate what exists).')
 _DATA_SOURCE = flags.DEFINE_string(
@@ -267,6 +267,10 @@ def main(argv):
     return
   cli.start(argv[:1])
   with cli.user_errors_exit():
+    if not _WORKDIR.value:
+      raise ConfigError('--workdir is missing: give the folder that holds (or '
+                        'will hold) the experiments\' runs, e.g. '
+                        '--workdir=runs/results.')
     if _NUM_SAMPLES.value < 2:
       raise ConfigError(f'--num_samples={_NUM_SAMPLES.value} is invalid: '
                         f'expected an integer >= 2.')

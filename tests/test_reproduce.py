@@ -3,6 +3,8 @@
 import importlib
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -99,3 +101,17 @@ def test_notrain_tabulates_what_is_missing(tmp_path, monkeypatch):
   with open(path) as f:
     text = f.read()
   assert text.count('not yet') == 2 and 'Evaluator: none yet.' in text
+
+
+def test_command_lists_and_refuses_a_missing_workdir():
+  def run(*args):
+    return subprocess.run([sys.executable, '-m', 'jaxgan.reproduce', *args],
+                          capture_output=True, text=True, check=False,
+                          timeout=300)
+  listed = run('--list')
+  assert listed.returncode == 0
+  assert [line.split()[0] for line in listed.stdout.splitlines()] == [
+      e.name for e in experiments.EXPERIMENTS]
+  missing = run('dcgan')
+  assert missing.returncode == 2
+  assert 'jaxgan: error: --workdir is missing' in missing.stderr
