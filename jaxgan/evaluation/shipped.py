@@ -11,7 +11,7 @@ train their own (cached; see classifier.py).
 Rebuilding one (maintainers; a new version takes a new name):
 
   python -m jaxgan.evaluation.shipped --config=configs/dcgan_mnist.py \
-      --config.data.source=bundled --name=mnist-v1
+      --config.data.source=bundled --name=mnist-v2
 """
 
 import os
