@@ -13,7 +13,7 @@ import hashlib
 import os
 import shutil
 import time
-from typing import Optional
+from typing import List, Optional
 
 from absl import logging
 import jax
@@ -31,6 +31,15 @@ MANIFEST = 'jaxgan_checksums.json'
 FALLBACK_HINT = ('--restore_fallback (jaxgan.main) resumes from the newest '
                  'intact checkpoint, moving this one aside; --checkpoint=STEP '
                  '(jaxgan.evaluate, jaxgan.sample) picks another')
+
+
+def saved_steps(workdir: str, subdir: str = 'checkpoints') -> List[int]:
+  """The finished checkpoints' steps in workdir/subdir, ascending, read from
+  the folder names: a reader that opens no manager creates no folder."""
+  directory = os.path.join(workdir, subdir)
+  if not os.path.isdir(directory):
+    return []
+  return sorted(int(name) for name in os.listdir(directory) if name.isdigit())
 
 
 def make_manager(workdir: str, max_to_keep: Optional[int],

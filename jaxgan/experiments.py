@@ -31,8 +31,6 @@ class Experiment:
   claim: str  # What the source reports, quoted where it can be.
   points: Tuple[Point, ...]  # Ascending; the last is the run's length.
   checkpoint_every: int  # Divides every point's step.
-  # Where the source gives numbers: what they are (for the table).
-  source_figures: str = ''
   # Judged by the issue's bar (legible digits of all 10 classes): FD on
   # features within 10x of the real reference, classifier score >= 9, all
   # 10 modes. False for the models their sources call poor.
@@ -79,8 +77,7 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
         'on 5.19% of the test digits (real digits: 3.22%); Radford et al.: '
         '2.98% vs 3.1%.',
         (Point(10_000, '10k steps'), Point(20_000, '20k steps')),
-        checkpoint_every=2500,
-        source_figures='1-NN test error 5.19% (real 3.22%)'),
+        checkpoint_every=2500),
     Experiment(
         'mlp', 'mlp_gan_mnist', 'Kapoor & Orozco',
         'Linear (MLP) GAN: fastest and sharpest; "in all but a few cases, '

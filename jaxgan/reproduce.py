@@ -3,7 +3,7 @@
 For each experiment (all of jaxgan/experiments.py, or the NAMEs given) it
 trains what is missing and resumes what is partial (`python -m jaxgan.main`
 in DIR/NAME, a process of its own), evaluates the checkpoint at every point
-where the source reports (once: DIR/NAME/eval/metrics_STEP.json is reused),
+where the source reports (once: DIR/NAME/eval/reproduce_STEP.json is reused),
 overlays the runs each source compares (`jaxgan.report --compare`, in
 DIR/compare/), and writes the table to DIR/results.md and DIR/results.json.
 `--notrain` tabulates what is there without training. Rerunning after any
@@ -22,7 +22,7 @@ from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags
 from absl import logging
 
-from jaxgan import cli, experiments, files
+from jaxgan import checkpoints, cli, experiments, files
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import report as evaluation_report
 
@@ -78,16 +78,9 @@ def config_path(experiment: experiments.Experiment) -> str:
   return os.path.join(here, 'configs', f'{experiment.config}.py')
 
 
-def saved_steps(workdir: str) -> List[int]:
-  directory = os.path.join(workdir, 'checkpoints')
-  if not os.path.isdir(directory):
-    return []
-  return sorted(int(n) for n in os.listdir(directory) if n.isdigit())
-
-
 def train(experiment: experiments.Experiment, workdir: str,
           data_source: str, main_flags: Sequence[str] = ()) -> None:
-  if experiment.num_steps in saved_steps(workdir):
+  if experiment.num_steps in checkpoints.saved_steps(workdir):
     return
   command = main_command(experiment, workdir, data_source, main_flags)
   logging.info('Training %s: %s', experiment.name, ' '.join(command))
@@ -104,7 +97,7 @@ def evaluate(experiment: experiments.Experiment, workdir: str,
   kept in workdir/eval/reproduce_STEP.json and reused at the same request."""
   from jaxgan import evaluate as evaluate_lib  # pylint: disable=g-import-not-at-top
   results = {}
-  available = saved_steps(workdir)
+  available = checkpoints.saved_steps(workdir)
   for point in experiment.points:
     path = os.path.join(workdir, 'eval', f'reproduce_{point.step}.json')
     kept = files.read_json(path)

@@ -98,9 +98,7 @@ def _move_run_aside(workdir: str) -> str:
 
 def has_checkpoint(workdir: str) -> bool:
   """Whether the workdir holds progress to protect (a finished checkpoint)."""
-  directory = os.path.join(workdir, 'checkpoints')
-  return os.path.isdir(directory) and any(
-      name.isdigit() for name in os.listdir(directory))
+  return bool(checkpoints.saved_steps(workdir))
 
 
 # Slow steps still print progress at least this often.
