@@ -206,7 +206,8 @@ def get_config() -> ml_collections.ConfigDict:
   # The evaluator classifier behind every metric: auto = the one shipped with
   # jaxgan where there is one (MNIST, Fashion-MNIST: the same weights on
   # every machine, so figures compare with the README's), else train one on
-  # the dataset | shipped | train (one's own, on this data).
+  # the dataset | shipped | train (one's own, on this data) | a shipped
+  # evaluator's name (e.g. mnist-v1, the version of earlier figures).
   config.eval.evaluator_source = 'auto'
   # Where trained evaluators are cached; '' = $JAXGAN_CACHE_DIR, else
   # ~/.cache/jaxgan/evaluators.

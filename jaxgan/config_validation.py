@@ -210,13 +210,19 @@ def validate(config: ml_collections.ConfigDict) -> None:
 
   _int(config, 'eval.num_samples', 2)
   _choice(config, 'eval.best_metric', metrics.HIGHER_IS_BETTER)
-  if (_choice(config, 'eval.evaluator_source', shipped.SOURCES) == 'shipped'
-      and config.data.name not in shipped.SHIPPED):
+  source = _choice(config, 'eval.evaluator_source',
+                   shipped.SOURCES + shipped.available())
+  if source == 'shipped' and config.data.name not in shipped.SHIPPED:
     raise ConfigError(
         f"eval.evaluator_source='shipped', but no evaluator ships for "
         f'data.name={config.data.name!r}; shipped for: '
         f'{", ".join(sorted(shipped.SHIPPED))}. eval.evaluator_source=auto '
         f'trains one where none ships.')
+  if (source not in shipped.SOURCES
+      and shipped.dataset_of(source) != config.data.name):
+    raise ConfigError(
+        f'eval.evaluator_source={source!r} classifies '
+        f'{shipped.dataset_of(source)}, not data.name={config.data.name!r}.')
   if not isinstance(_get(config, 'eval.evaluator_dir'), str):
     raise ConfigError(f'eval.evaluator_dir={config.eval.evaluator_dir!r} is '
                       f'invalid: expected a path string.')

@@ -81,9 +81,10 @@ def define_flags():
       'evaluator_dir', None, 'Evaluator cache (default: the run\'s '
       'eval.evaluator_dir).')
   flags.DEFINE_enum(
-      'evaluator_source', None, shipped.SOURCES,
+      'evaluator_source', None, shipped.SOURCES + shipped.available(),
       'auto (the shipped evaluator where there is one, else train one) | '
-      'shipped | train (default: the run\'s eval.evaluator_source).')
+      'shipped | train | a shipped evaluator\'s name, older versions '
+      'included (default: the run\'s eval.evaluator_source).')
 
 
 def main(argv):

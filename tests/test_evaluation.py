@@ -93,12 +93,23 @@ def test_a_single_npz_file_has_no_test_split(tmp_path):
 
 
 # ------------------------------------------------------- shipped evaluators
-FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
+# Folders of the IDX files the shipped evaluators were trained on: Debian's
+# dataset-fashion-mnist, and full MNIST where $JAXGAN_TEST_MNIST_DIR names a
+# folder of its IDX files (.ci/run fetches them; see the README).
+IDX_DIRS = {'fashion_mnist': '/usr/share/datasets/fashion-mnist',
+            'mnist': os.environ.get('JAXGAN_TEST_MNIST_DIR', '')}
 
 
-@pytest.mark.parametrize('dataset_name', sorted(shipped.SHIPPED))
-def test_shipped_evaluators_record_what_they_are(dataset_name):
-  name = shipped.SHIPPED[dataset_name]
+def test_every_dataset_default_is_a_shipped_evaluator_of_it():
+  assert set(shipped.SHIPPED.values()) <= set(shipped.available())
+  for dataset_name, name in shipped.SHIPPED.items():
+    assert shipped.dataset_of(name) == dataset_name
+  assert {'mnist-v1', 'mnist-v2'} <= set(shipped.available())
+
+
+@pytest.mark.parametrize('name', shipped.available())
+def test_shipped_evaluators_record_what_they_are(name):
+  dataset_name = shipped.dataset_of(name)
   info = shipped.load(name, dataset_name).info
   assert info['name'] == name and info['shipped'] and info['version'] >= 1
   assert info['dataset'] == dataset_name
@@ -106,21 +117,22 @@ def test_shipped_evaluators_record_what_they_are(dataset_name):
   assert 0.85 < info['test_accuracy'] <= 1 and info['test_images'] >= 1000
 
 
-def real_test_split(dataset_name):
-  """The held-out images each shipped evaluator was measured on."""
+def real_test_split(info):
+  """The held-out images a shipped evaluator was measured on."""
   config = tiny_dcgan_config()
-  config.data.name = dataset_name
-  if dataset_name == 'fashion_mnist':
-    if not os.path.isdir(FASHION_MNIST_DIR):
-      pytest.skip("Debian's dataset-fashion-mnist is not installed")
-    config.data.source, config.data.data_dir = 'idx', FASHION_MNIST_DIR
+  config.data.name, config.data.source = info['dataset'], info['source']
+  if info['source'] == 'idx':
+    folder = IDX_DIRS[info['dataset']]
+    if not os.path.isdir(folder):
+      pytest.skip(f'no IDX files of {info["dataset"]} here ({folder!r})')
+    config.data.data_dir = folder
   return splits.load_splits(config).test
 
 
-@pytest.mark.parametrize('dataset_name', sorted(shipped.SHIPPED))
-def test_shipped_evaluators_reach_their_recorded_accuracy(dataset_name):
-  evaluator = shipped.load(shipped.SHIPPED[dataset_name], dataset_name)
-  test = real_test_split(dataset_name)
+@pytest.mark.parametrize('name', shipped.available())
+def test_shipped_evaluators_reach_their_recorded_accuracy(name):
+  evaluator = shipped.load(name, shipped.dataset_of(name))
+  test = real_test_split(evaluator.info)
   assert test.labels.size == evaluator.info['test_images']
   # The weights are the ones measured (other backends round differently).
   assert abs(evaluator.accuracy(test) - evaluator.test_accuracy) < 0.003
@@ -133,9 +145,12 @@ def test_the_shipped_evaluator_is_the_default_and_train_trains(monkeypatch):
   monkeypatch.setattr(classifier, 'train_evaluator', no_training)
   config = tiny_dcgan_config()
   quality, _ = quality_lib.from_config(config, 40)
-  assert quality.evaluator.info['name'] == 'mnist-v1'
-  assert 'mnist-v1 (shipped)' in report.format_table(
+  assert quality.evaluator.info['name'] == 'mnist-v2'
+  assert 'mnist-v2 (shipped)' in report.format_table(
       report.result_record(0, quality, quality.reference))
+  config.eval.evaluator_source = 'mnist-v1'  # An older version, by name.
+  quality, _ = quality_lib.from_config(config, 40)
+  assert quality.evaluator.info['name'] == 'mnist-v1'
   config.eval.evaluator_source = 'train'
   with pytest.raises(AssertionError, match='trained instead'):
     quality_lib.from_config(config, 40)
@@ -147,6 +162,10 @@ def test_no_shipped_evaluator_for_the_dataset_is_refused():
   config.eval.evaluator_source = 'shipped'
   with pytest.raises(ConfigError, match="no evaluator ships for data.name="
                      "'cifar10'; shipped for: fashion_mnist, mnist"):
+    config_validation.validate(config)
+  config.eval.evaluator_source = 'mnist-v1'
+  with pytest.raises(ConfigError, match="eval.evaluator_source='mnist-v1' "
+                     "classifies mnist, not data.name='cifar10'"):
     config_validation.validate(config)
 
 

@@ -503,7 +503,7 @@ BAD_CONFIGS = [
     ('eval.num_samples', 1, 'eval.num_samples=1'),
     ('eval.best_metric', 'fid', 'valid choices: classifier_score, coverage,'),
     ('eval.evaluator_source', 'inception',
-     "eval.evaluator_source='inception'; valid choices: auto, shipped, train"),
+     "eval.evaluator_source='inception'; valid choices: auto, fashion_mnist-v1, mnist-v1, mnist-v2, shipped, train"),
     ('eval.evaluator_dir', None, 'eval.evaluator_dir=None'),
     ('eval.holdout_fraction', 1.0, 'eval.holdout_fraction=1.0'),
     ('eval.evaluator.num_steps', 0, 'eval.evaluator.num_steps=0'),

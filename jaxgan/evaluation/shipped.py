@@ -5,17 +5,19 @@ split and the backend, so its FD of 20 and the README's need not be the same
 distance. The MNIST and Fashion-MNIST evaluators ship as fixed weights
 (jaxgan/evaluation/shipped/NAME/), each with info.json recording its
 version, the data it was trained on and its test accuracy; they are the
-default for those datasets (eval.evaluator_source=auto). Other datasets
-train their own (cached; see classifier.py).
+default for those datasets (eval.evaluator_source=auto); an older version
+stays shipped, and eval.evaluator_source=NAME picks it, so that figures
+published with it can still be rerun. Other datasets train their own
+(cached; see classifier.py).
 
 Rebuilding one (maintainers; a new version takes a new name):
 
   python -m jaxgan.evaluation.shipped --config=configs/dcgan_mnist.py \
-      --config.data.source=bundled --name=mnist-v2
+      --config.data.source=idx --config.data.data_dir=DIR --name=mnist-v3
 """
 
 import os
-from typing import Optional
+from typing import Optional, Tuple
 
 from absl import app
 from absl import flags
@@ -23,23 +25,39 @@ from absl import logging
 import ml_collections
 from ml_collections import config_flags
 
-from jaxgan import data
+from jaxgan import data, files
 from jaxgan.evaluation import classifier, splits as splits_lib
 
 SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'shipped')
-# data.name -> the evaluator shipped for it.
-SHIPPED = {'mnist': 'mnist-v1', 'fashion_mnist': 'fashion_mnist-v1'}
+# data.name -> the evaluator shipped for it by default (the newest).
+SHIPPED = {'mnist': 'mnist-v2', 'fashion_mnist': 'fashion_mnist-v1'}
 # eval.evaluator_source: shipped where one ships, else train | always the
-# shipped one | always train one's own.
+# shipped one | always train one's own | or a shipped evaluator's name.
 SOURCES = ('auto', 'shipped', 'train')
+
+
+def available() -> Tuple[str, ...]:
+  """Every shipped evaluator's name, older versions included."""
+  return tuple(sorted(n for n in os.listdir(SHIPPED_DIR)
+                      if os.path.isfile(os.path.join(SHIPPED_DIR, n,
+                                                     'info.json'))))
+
+
+def dataset_of(name: str) -> str:
+  """The data.name a shipped evaluator classifies."""
+  return files.read_json(os.path.join(SHIPPED_DIR, name, 'info.json'))[
+      'dataset']
 
 
 def name_for(config: ml_collections.ConfigDict) -> Optional[str]:
   """The shipped evaluator this config evaluates with, or None to train."""
-  if config.eval.evaluator_source == 'train':
+  source = config.eval.evaluator_source
+  if source == 'train':
     return None
-  return SHIPPED.get(config.data.name)
+  if source in SOURCES:
+    return SHIPPED.get(config.data.name)
+  return source
 
 
 def load(name: str, dataset_name: str) -> classifier.Evaluator:
