@@ -25,6 +25,7 @@ from absl import logging
 from jaxgan import checkpoints, cli, experiments, files
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import report as evaluation_report
+from jaxgan.evaluation import shipped
 
 _WORKDIR = flags.DEFINE_string(
     'workdir', None, 'Parent of the experiments\' workdirs (DIR/NAME); '
@@ -34,7 +35,14 @@ _TRAIN = flags.DEFINE_bool(
 _DATA_SOURCE = flags.DEFINE_string(
     'data_source', 'auto', 'data.source of every run: auto (full MNIST '
     'through tfds where it can be had, else the bundled 5,000 digits) | '
-    'tfds | bundled | ...')
+    'tfds | bundled | idx (with --data_dir) | ...')
+_DATA_DIR = flags.DEFINE_string(
+    'data_dir', '', 'data.data_dir of every run: e.g. the folder of MNIST\'s '
+    'IDX files for --data_source=idx.')
+_EVALUATOR_SOURCE = flags.DEFINE_string(
+    'evaluator_source', None, 'Evaluate with this eval.evaluator_source, e.g. '
+    'a shipped evaluator\'s name (mnist-v1 for figures published with it); '
+    'default: each run\'s own (the newest shipped evaluator).')
 _NUM_SAMPLES = flags.DEFINE_integer(
     'num_samples', 10000, 'Samples per evaluation (capped by the real '
     'images: 1,000 on the bundled subset).')
@@ -92,26 +100,43 @@ def train(experiment: experiments.Experiment, workdir: str,
 
 
 def evaluate(experiment: experiments.Experiment, workdir: str,
-             num_samples: int) -> Dict[int, dict]:
+             num_samples: int, evaluator_source: Optional[str] = None
+             ) -> Dict[int, dict]:
   """{step: evaluation} for every point whose checkpoint exists; each is
-  kept in workdir/eval/reproduce_STEP.json and reused at the same request."""
+  kept in workdir/eval/reproduce_STEP.json and reused at the same request
+  (sample count and evaluator)."""
   from jaxgan import evaluate as evaluate_lib  # pylint: disable=g-import-not-at-top
   results = {}
   available = checkpoints.saved_steps(workdir)
   for point in experiment.points:
     path = os.path.join(workdir, 'eval', f'reproduce_{point.step}.json')
     kept = files.read_json(path)
-    if kept and kept['num_samples_requested'] == num_samples:
+    if (kept and kept['num_samples_requested'] == num_samples and
+        _evaluated_with(kept['result'], workdir, evaluator_source)):
       results[point.step] = kept['result']
       continue
     if point.step in available:
       logging.info('Evaluating %s at step %d.', experiment.name, point.step)
       result, _ = evaluate_lib.evaluate(workdir, num_samples,
-                                        checkpoint=str(point.step))
+                                        checkpoint=str(point.step),
+                                        evaluator_source=evaluator_source)
       files.write_json(path, {'num_samples_requested': num_samples,
                               'result': result})
       results[point.step] = result
   return results
+
+
+def _evaluated_with(result: dict, workdir: str,
+                    evaluator_source: Optional[str]) -> bool:
+  """Whether `result` used the evaluator this request would use (a new
+  shipped version makes earlier evaluations stale)."""
+  from jaxgan import runs  # pylint: disable=g-import-not-at-top
+  config = runs.load_config(workdir)
+  if evaluator_source is not None:
+    config.eval.evaluator_source = evaluator_source
+  wanted = shipped.name_for(config)
+  info = result['evaluator']
+  return info.get('name') == wanted if wanted else not info.get('shipped')
 
 
 def train_seconds(workdir: str, up_to: int) -> Optional[float]:
@@ -218,7 +243,8 @@ def compare(workdir: str, done: Sequence[str]) -> Dict[str, str]:
 
 def reproduce(names: Sequence[str], workdir: str, train_missing: bool = True,
               data_source: str = 'auto', num_samples: int = 10000,
-              main_flags: Sequence[str] = ()) -> str:
+              main_flags: Sequence[str] = (),
+              evaluator_source: Optional[str] = None) -> str:
   """Trains, evaluates and tabulates; returns the table's path."""
   chosen = select(names)
   rows, done = [], []
@@ -226,7 +252,7 @@ def reproduce(names: Sequence[str], workdir: str, train_missing: bool = True,
     run_dir = os.path.join(workdir, experiment.name)
     if train_missing:
       train(experiment, run_dir, data_source, main_flags)
-    results = evaluate(experiment, run_dir, num_samples)
+    results = evaluate(experiment, run_dir, num_samples, evaluator_source)
     if experiment.num_steps in results:
       done.append(experiment.name)
     for point in experiment.points:
@@ -267,9 +293,12 @@ def main(argv):
     if _NUM_SAMPLES.value < 2:
       raise ConfigError(f'--num_samples={_NUM_SAMPLES.value} is invalid: '
                         f'expected an integer >= 2.')
+    main_flags = list(_MAIN_FLAGS.value)
+    if _DATA_DIR.value:
+      main_flags.append(f'--config.data.data_dir={_DATA_DIR.value}')
     path = reproduce(argv[1:], _WORKDIR.value, _TRAIN.value,
-                     _DATA_SOURCE.value, _NUM_SAMPLES.value,
-                     _MAIN_FLAGS.value)
+                     _DATA_SOURCE.value, _NUM_SAMPLES.value, main_flags,
+                     _EVALUATOR_SOURCE.value)
   print(f'\nWritten to {path}')
 
 

@@ -75,7 +75,7 @@ def test_reproduce_trains_evaluates_tabulates_and_reuses(tmp_path,
   assert '| tiny | Sun & Yang | 2 steps |' in text
   assert '| tiny | Sun & Yang | 4 steps |' in text
   assert 'SHORT of the bar' in text and 'not yet' not in text
-  assert 'Evaluator: mnist-v1 (shipped).' in text
+  assert 'Evaluator: mnist-v2 (shipped).' in text
   with open(tmp_path / 'results.json') as f:
     rows = json.load(f)['rows']
   assert [r['step'] for r in rows] == [2, 4]
@@ -93,6 +93,10 @@ def test_reproduce_trains_evaluates_tabulates_and_reuses(tmp_path,
                              num_samples=40, main_flags=TINY_FLAGS) == path
   with open(path) as f:
     assert f.read() == text
+  # Another evaluator (an older shipped version) makes them stale.
+  with pytest.raises(AssertionError, match='ran again'):
+    reproduce.reproduce(['tiny'], str(tmp_path), train_missing=False,
+                        num_samples=40, evaluator_source='mnist-v1')
 
 
 def test_notrain_tabulates_what_is_missing(tmp_path, monkeypatch):
