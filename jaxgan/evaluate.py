@@ -35,12 +35,7 @@ def evaluate(workdir: str, num_samples: int = 10000, checkpoint: str = 'latest',
     if value < minimum:
       raise ConfigError(f'--{name}={value} is invalid: expected an integer '
                         f'>= {minimum}.')
-  config = runs.load_config(workdir)
-  if evaluator_dir is not None:
-    config.eval.evaluator_dir = evaluator_dir
-  if evaluator_source is not None:
-    config.eval.evaluator_source = evaluator_source
-    config_validation.validate(config)
+  config = evaluation_config(workdir, evaluator_dir, evaluator_source)
   g_model, d_model, state = runs.load_state(workdir, config, checkpoint)
   names = report.applicable_protocols(config, protocols, d_model)
   step = int(state.step)
@@ -54,6 +49,18 @@ def evaluate(workdir: str, num_samples: int = 10000, checkpoint: str = 'latest',
   result = report.result_record(step, quality, generated, protocol_results,
                                 checkpoint)
   return result, report.write_json(workdir, step, result)
+
+
+def evaluation_config(workdir: str, evaluator_dir=None,
+                      evaluator_source=None):
+  """The run's config with the evaluator this request asks for."""
+  config = runs.load_config(workdir)
+  if evaluator_dir is not None:
+    config.eval.evaluator_dir = evaluator_dir
+  if evaluator_source is not None:
+    config.eval.evaluator_source = evaluator_source
+    config_validation.validate(config)
+  return config
 
 
 def define_flags():

@@ -108,11 +108,15 @@ def evaluate(experiment: experiments.Experiment, workdir: str,
   from jaxgan import evaluate as evaluate_lib  # pylint: disable=g-import-not-at-top
   results = {}
   available = checkpoints.saved_steps(workdir)
+  wanted = None  # The shipped evaluator asked for; None: the run's own.
+  if os.path.exists(os.path.join(workdir, 'config.json')):
+    wanted = shipped.name_for(evaluate_lib.evaluation_config(
+        workdir, evaluator_source=evaluator_source))
   for point in experiment.points:
     path = os.path.join(workdir, 'eval', f'reproduce_{point.step}.json')
     kept = files.read_json(path)
     if (kept and kept['num_samples_requested'] == num_samples and
-        _evaluated_with(kept['result'], workdir, evaluator_source)):
+        _evaluated_with(kept['result'], wanted)):
       results[point.step] = kept['result']
       continue
     if point.step in available:
@@ -126,15 +130,9 @@ def evaluate(experiment: experiments.Experiment, workdir: str,
   return results
 
 
-def _evaluated_with(result: dict, workdir: str,
-                    evaluator_source: Optional[str]) -> bool:
-  """Whether `result` used the evaluator this request would use (a new
-  shipped version makes earlier evaluations stale)."""
-  from jaxgan import runs  # pylint: disable=g-import-not-at-top
-  config = runs.load_config(workdir)
-  if evaluator_source is not None:
-    config.eval.evaluator_source = evaluator_source
-  wanted = shipped.name_for(config)
+def _evaluated_with(result: dict, wanted: Optional[str]) -> bool:
+  """Whether `result` used the evaluator `wanted` (a shipped name; None: one
+  trained for the run); a new shipped version makes earlier ones stale."""
   info = result['evaluator']
   return info.get('name') == wanted if wanted else not info.get('shipped')
 
@@ -189,13 +187,8 @@ def table(rows: Sequence[dict]) -> str:
   reference = next((r['result']['reference'] for r in rows if r['result']),
                    None)
   if reference:
-    lines.append('| real held-out digits | | | ' + ' | '.join((
-        f'{reference["frechet_distance_logits"]:.3g}',
-        f'{reference["frechet_distance_features"]:.3g} (1x)',
-        f'{reference["classifier_score"]:.3g}',
-        f'{reference["precision"]:.2f} / {reference["recall"]:.2f}',
-        f'{reference["coverage"]:.2f}', f'{reference["modes_covered"]}',
-        '', '', '')) + ' |')
+    lines.append('| real held-out digits | | | ' + ' | '.join(
+        _metric_cells(reference, reference) + ['', '', '']) + ' |')
   for row in rows:
     result = row['result']
     at = (f'{row["step"]:,} steps' if row['label'].endswith('steps') else
@@ -204,18 +197,23 @@ def table(rows: Sequence[dict]) -> str:
     if result is None:
       cells += ['not yet'] + [''] * 8
     else:
-      g, ref = result['metrics'], result['reference']
-      cells += [
-          f'{g["frechet_distance_logits"]:.3g}',
-          f'{g["frechet_distance_features"]:.3g} '
-          f'({g["frechet_distance_features"] / ref["frechet_distance_features"]:.1f}x)',
-          f'{g["classifier_score"]:.3g}',
-          f'{g["precision"]:.2f} / {g["recall"]:.2f}',
-          f'{g["coverage"]:.2f}', f'{g["modes_covered"]}',
+      cells += _metric_cells(result['metrics'], result['reference']) + [
           _protocols(result['protocols']), _duration(row['train_seconds']),
           row['verdict']]
     lines.append('| ' + ' | '.join(cells) + ' |')
   return '\n'.join(lines)
+
+
+def _metric_cells(metrics: dict, reference: dict) -> List[str]:
+  """The table's metric columns; FD on features also as a multiple of the
+  real reference's."""
+  fd = metrics['frechet_distance_features']
+  times = ('1x' if metrics is reference else
+           f'{fd / reference["frechet_distance_features"]:.1f}x')
+  return [f'{metrics["frechet_distance_logits"]:.3g}', f'{fd:.3g} ({times})',
+          f'{metrics["classifier_score"]:.3g}',
+          f'{metrics["precision"]:.2f} / {metrics["recall"]:.2f}',
+          f'{metrics["coverage"]:.2f}', f'{metrics["modes_covered"]}']
 
 
 def _protocols(protocols: dict) -> str:
