@@ -156,12 +156,16 @@ def train_seconds(workdir: str, up_to: int) -> Optional[float]:
   return seconds
 
 
+def fd_ratio(metrics: dict, reference: dict) -> float:
+  """FD on features as a multiple of the real held-out reference's."""
+  return (metrics['frechet_distance_features'] /
+          reference['frechet_distance_features'])
+
+
 def verdict(experiment: experiments.Experiment, result: dict) -> str:
   """Whether a model its source calls good reaches the bar."""
-  generated, reference = result['metrics'], result['reference']
-  ratio = (generated['frechet_distance_features'] /
-           reference['frechet_distance_features'])
-  good = (ratio <= GOOD_FD_RATIO and
+  generated = result['metrics']
+  good = (fd_ratio(generated, result['reference']) <= GOOD_FD_RATIO and
           generated['classifier_score'] >= GOOD_CLASSIFIER_SCORE and
           generated['modes_covered'] >= GOOD_MODES)
   if not experiment.called_good:
@@ -207,9 +211,9 @@ def table(rows: Sequence[dict]) -> str:
 def _metric_cells(metrics: dict, reference: dict) -> List[str]:
   """The table's metric columns; FD on features also as a multiple of the
   real reference's."""
-  fd = metrics['frechet_distance_features']
   times = ('1x' if metrics is reference else
-           f'{fd / reference["frechet_distance_features"]:.1f}x')
+           f'{fd_ratio(metrics, reference):.1f}x')
+  fd = metrics['frechet_distance_features']
   return [f'{metrics["frechet_distance_logits"]:.3g}', f'{fd:.3g} ({times})',
           f'{metrics["classifier_score"]:.3g}',
           f'{metrics["precision"]:.2f} / {metrics["recall"]:.2f}',
