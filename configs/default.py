@@ -136,6 +136,9 @@ def get_config() -> ml_collections.ConfigDict:
   config.optimizer.eps = 1e-8
   # Clip gradients by global norm before the optimizer; 0 = off.
   config.optimizer.grad_clip_norm = 0.0
+  # L2 weight decay: weight_decay * param added to every gradient before the
+  # optimizer (the DCGAN authors' code: 2.5e-5); 0 = off.
+  config.optimizer.weight_decay = 0.0
 
   config.train = ml_collections.ConfigDict()
   # Length in epochs (one epoch = epoch_size images seen by D) ...

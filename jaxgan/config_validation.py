@@ -162,6 +162,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real(config, 'optimizer.rms_decay', 0.0, 1.0)
   _real(config, 'optimizer.eps', 0.0, low_open=True)
   _real(config, 'optimizer.grad_clip_norm', 0.0)
+  _real(config, 'optimizer.weight_decay', 0.0)
 
   num_epochs = _real(config, 'train.num_epochs', 0.0)
   num_steps = _int(config, 'train.num_steps', 0)

@@ -79,6 +79,13 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
         (Point(10_000, '10k steps'), Point(20_000, '20k steps')),
         checkpoint_every=2500),
     Experiment(
+        'cdcgan_radford', 'cdcgan_radford_mnist', 'He; Radford et al.',
+        'The same protocol on the DCGAN authors\' own conditional model '
+        '(the label fed to every layer), which He\'s code runs: He\'s 20K '
+        'steps count D and G updates alike, 10k of jaxgan\'s steps.',
+        (Point(5000, '5k steps'), Point(10_000, '10k steps')),
+        checkpoint_every=2500),
+    Experiment(
         'mlp', 'mlp_gan_mnist', 'Kapoor & Orozco',
         'Linear (MLP) GAN: fastest and sharpest; "in all but a few cases, '
         'the numbers are clearly legible".',

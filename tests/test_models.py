@@ -190,6 +190,24 @@ def test_batchnorm_without_scale_and_bias():
   assert bn_params == []
 
 
+def test_label_reaches_every_layer_of_the_authors_conditional_model():
+  """The DCGAN authors' conditional MNIST code: each layer's input is its
+  predecessor's output plus the 10 one-hot label features; no biases."""
+  g, d, shape = build(experiment_config('cdcgan_radford_mnist'))
+  g_shapes = param_shapes(g, jnp.zeros((1, 100)), jnp.zeros((1,), int))
+  assert g_shapes['params'] == {
+      'Dense_0': {'kernel': (110, 1024)},
+      'Dense_1': {'kernel': (1034, 7 * 7 * 128)},
+      'ConvTranspose_0': {'kernel': (5, 5, 138, 64)},
+      'ConvTranspose_1': {'kernel': (5, 5, 74, 1)}}
+  d_shapes = param_shapes(d, jnp.zeros((1,) + shape), jnp.zeros((1,), int))
+  assert d_shapes['params'] == {
+      'Conv_0': {'kernel': (5, 5, 11, 64)},
+      'Conv_1': {'kernel': (5, 5, 74, 128)},
+      'Dense_0': {'kernel': (7 * 7 * 128 + 10, 1024)},
+      'Dense_1': {'kernel': (1034, 1)}}
+
+
 def test_mlp_layer_sizes_come_from_the_config():
   config = experiment_config('mlp_gan_mnist')
   config.model.mlp.g_hidden = (32, 64, 128)
@@ -234,9 +252,11 @@ def test_lstm_gan_reads_rows_as_a_sequence():
   assert not jnp.allclose(base, d.apply(variables, x[:, ::-1], train=False))
 
 
-@pytest.mark.parametrize('conditioning', ['projection', 'concat'])
-def test_conditional_models_depend_on_the_label(conditioning):
-  config = experiment_config('cdcgan_mnist')
+@pytest.mark.parametrize('name,conditioning', [
+    ('cdcgan_mnist', 'projection'), ('cdcgan_mnist', 'concat'),
+    ('cdcgan_radford_mnist', 'projection')])  # The last ignores it.
+def test_conditional_models_depend_on_the_label(name, conditioning):
+  config = experiment_config(name)
   config.model.conditional.d_conditioning = conditioning
   g, d, _ = build(config)
   z = jnp.tile(jax.random.normal(jax.random.key(0), (1, 100)), (10, 1))

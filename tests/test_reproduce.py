@@ -40,6 +40,8 @@ def test_the_registry_is_the_sources_length():
   # Singh's 10 epochs; Kapoor & Orozco's 500.
   assert [p.step for p in by_name['dcgan'].points] == [1170, 7020, 11_700]
   assert by_name['cdcgan'].num_steps == by_name['radford'].num_steps == 20_000
+  # He's code counts D's and G's alternating updates alike: 10k of ours.
+  assert by_name['cdcgan_radford'].num_steps == 10_000
   assert by_name['nonsat'].num_steps == by_name['sat'].num_steps == 2340
   assert by_name['mlp'].num_steps == 117_000
   for members in experiments.COMPARISONS.values():

@@ -154,6 +154,20 @@ def test_optimizer_grad_clipping(clip):
   np.testing.assert_allclose(mu, expected, rtol=1e-6)
 
 
+def test_optimizer_weight_decay_is_added_to_the_gradient():
+  """L2 decay as the DCGAN authors' code applies it: g + wd * p, then Adam
+  (so Adam's first moment sees the decayed gradient)."""
+  config = tiny_dcgan_config()
+  config.optimizer.weight_decay = 0.5
+  tx = optimizers.make_optimizer(config.optimizer, 1.0)
+  params = {'w': jnp.array([2.0, -4.0, 0.0])}
+  grads = {'w': jnp.array([1.0, 1.0, 1.0])}
+  _, state = tx.update(grads, tx.init(params), params)
+  mu = optax.tree_utils.tree_get(state, 'mu')['w']
+  np.testing.assert_allclose(mu, (grads['w'] + 0.5 * params['w']) *
+                             (1 - config.optimizer.b1), rtol=1e-6)
+
+
 def small_mlp_step(loss='non_saturating', **overrides):
   """A small MLP GAN's state, jitted step and data: every loss and schedule
   option through the real step, compiled in about a second."""

@@ -7,7 +7,15 @@ generator. D: seed 003's strided convs, conditioned either by one-hot label
 maps concatenated to the image (`concat`, as in the DCGAN authors' MNIST
 code) or by a projection (`projection`, Miyato & Koyama 2018: logit =
 dense(h) + <embed(y), h>).
+
+cdcgan_radford_g / cdcgan_radford_d: the model of the DCGAN authors' own
+conditional MNIST code (and of He's replication, which ports it), where the
+one-hot label is concatenated to the input of every layer of both nets and
+each net has a 1024-unit dense layer; no biases anywhere.
 """
+
+import math
+from typing import Tuple
 
 import flax.linen as nn
 import jax
@@ -65,6 +73,93 @@ class ConditionalDiscriminator(nn.Module):
     return logits
 
 
+def _with_label(x, one_hot):
+  """x with the one-hot label appended to its features: as a vector, or as
+  constant maps for an image-shaped x."""
+  one_hot = one_hot.astype(x.dtype)
+  if x.ndim == 4:
+    one_hot = jnp.broadcast_to(one_hot[:, None, None, :],
+                               x.shape[:3] + one_hot.shape[-1:])
+  return jnp.concatenate([x, one_hot], -1)
+
+
+class LabelEverywhereGenerator(nn.Module):
+  """[z, y] -> Dense(dense_units) -> [., y] -> Dense to base_shape -> [., y]
+  -> transposed 5x5 stride-2 convs (each input with y maps) -> tanh; BN and
+  the activation after every layer but the last."""
+  num_classes: int
+  image_channels: int
+  dense_units: int = 1024
+  base_shape: Tuple[int, int, int] = (7, 7, 128)
+  conv_features: Tuple[int, ...] = (64,)
+  activation: str = 'relu'
+  options: layers.LayerOptions = layers.LayerOptions()
+
+  @nn.compact
+  def __call__(self, z, labels=None, *, train: bool):
+    _require_labels(labels, self.num_classes, 'The generator')
+    opts = self.options
+    y = jax.nn.one_hot(labels, self.num_classes)
+    act = opts.activation(self.activation)
+
+    def dense(x, units):
+      x = layers.Dense(units, use_bias=False, kernel_init=opts.init(),
+                       compute_dtype=opts.compute_dtype)(_with_label(x, y))
+      return act(opts.batch_norm(train)(x))
+
+    x = dense(dense(z.astype(opts.dtype), self.dense_units),
+              math.prod(self.base_shape))
+    x = x.reshape((z.shape[0],) + tuple(self.base_shape))
+    features = tuple(self.conv_features) + (self.image_channels,)
+    for i, f in enumerate(features):
+      x = layers.ConvTranspose(f, (5, 5), strides=(2, 2), padding='SAME',
+                               use_bias=False, kernel_init=opts.init(),
+                               implementation=opts.conv_impl,
+                               compute_dtype=opts.compute_dtype)(
+          _with_label(x, y))
+      if i < len(features) - 1:
+        x = act(opts.batch_norm(train)(x))
+    return jnp.tanh(x)
+
+
+class LabelEverywhereDiscriminator(nn.Module):
+  """[x, y maps] -> strided 5x5 convs (each input with y maps; BN from the
+  second) -> flatten, [., y] -> Dense(dense_units) + BN -> [., y] -> logit.
+  LeakyReLU after every layer but the last; conv outputs are sown in
+  'intermediates' for the discriminator-feature protocol."""
+  num_classes: int
+  conv_features: Tuple[int, ...] = (64, 128)
+  dense_units: int = 1024
+  batchnorm: bool = True
+  options: layers.LayerOptions = layers.LayerOptions()
+
+  @nn.compact
+  def __call__(self, x, labels=None, *, train: bool):
+    _require_labels(labels, self.num_classes, 'The discriminator')
+    opts = self.options
+    y = jax.nn.one_hot(labels, self.num_classes)
+    act = opts.activation('leaky_relu')
+    x = x.astype(opts.dtype)
+    for i, f in enumerate(self.conv_features):
+      x = layers.Conv(f, (5, 5), strides=(2, 2), padding='SAME',
+                      use_bias=False, kernel_init=opts.init(),
+                      implementation=opts.conv_impl,
+                      compute_dtype=opts.compute_dtype)(_with_label(x, y))
+      if self.batchnorm and i > 0:
+        x = opts.batch_norm(train)(x)
+      x = act(x)
+      self.sow('intermediates', f'block_{i}', x)
+    x = x.reshape(x.shape[0], -1)
+    x = layers.Dense(self.dense_units, use_bias=False, kernel_init=opts.init(),
+                     compute_dtype=opts.compute_dtype)(_with_label(x, y))
+    if self.batchnorm:
+      x = opts.batch_norm(train)(x)
+    x = act(x)
+    return layers.Dense(1, use_bias=False, kernel_init=opts.init(),
+                        compute_dtype=opts.compute_dtype)(
+        _with_label(x, y))[:, 0]
+
+
 def _num_classes(cfg) -> int:
   if cfg.num_classes < 1:
     raise ConfigError(
@@ -91,3 +186,20 @@ def _conditional_d(cfg, image_shape):
                                  dcgan.ConvSpec(128, 5, 2)])
   return ConditionalDiscriminator(trunk, _num_classes(cfg),
                                   cfg.conditional.d_conditioning)
+
+
+@generators.register('cdcgan_radford_g')
+def _label_everywhere_g(cfg, image_shape):
+  base = dcgan.quarter_size('cdcgan_radford_g', image_shape)
+  return LabelEverywhereGenerator(
+      _num_classes(cfg), image_shape[-1], base_shape=(base, base, 128),
+      activation=cfg.g_activation,
+      options=layers.LayerOptions.from_config(cfg))
+
+
+@discriminators.register('cdcgan_radford_d')
+def _label_everywhere_d(cfg, image_shape):
+  del image_shape  # Any size: Flatten + Dense adapts.
+  return LabelEverywhereDiscriminator(
+      _num_classes(cfg), batchnorm=cfg.d_batchnorm,
+      options=layers.LayerOptions.from_config(cfg))
