@@ -34,6 +34,16 @@ def _require_labels(labels, num_classes: int, who: str):
                      f'needs labels.')
 
 
+def _with_label(x, one_hot):
+  """x with the one-hot label appended to its features: as a vector, or as
+  constant maps for an image-shaped x."""
+  one_hot = one_hot.astype(x.dtype)
+  if x.ndim == 4:
+    one_hot = jnp.broadcast_to(one_hot[:, None, None, :],
+                               x.shape[:3] + one_hot.shape[-1:])
+  return jnp.concatenate([x, one_hot], -1)
+
+
 class ConditionalGenerator(nn.Module):
   backbone: nn.Module  # An unconditional generator of [z, embed(y)].
   num_classes: int
@@ -57,10 +67,7 @@ class ConditionalDiscriminator(nn.Module):
   def __call__(self, x, labels=None, *, train: bool):
     _require_labels(labels, self.num_classes, 'The discriminator')
     if self.conditioning == 'concat':
-      maps = jax.nn.one_hot(labels, self.num_classes, dtype=x.dtype)
-      maps = jnp.broadcast_to(maps[:, None, None, :],
-                              x.shape[:3] + (self.num_classes,))
-      x = jnp.concatenate([x, maps], -1)
+      x = _with_label(x, jax.nn.one_hot(labels, self.num_classes))
     h = self.trunk(x, train=train).reshape(x.shape[0], -1)
     opts = self.trunk.options
     logits = layers.Dense(1, kernel_init=opts.init(),
@@ -71,16 +78,6 @@ class ConditionalDiscriminator(nn.Module):
       logits = logits + jnp.sum(embedding(labels) * h.astype(jnp.float32),
                                 axis=-1)
     return logits
-
-
-def _with_label(x, one_hot):
-  """x with the one-hot label appended to its features: as a vector, or as
-  constant maps for an image-shaped x."""
-  one_hot = one_hot.astype(x.dtype)
-  if x.ndim == 4:
-    one_hot = jnp.broadcast_to(one_hot[:, None, None, :],
-                               x.shape[:3] + one_hot.shape[-1:])
-  return jnp.concatenate([x, one_hot], -1)
 
 
 class LabelEverywhereGenerator(nn.Module):
