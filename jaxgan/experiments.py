@@ -52,6 +52,11 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
         'visible improvement after 50.',
         _epochs(5, 30, 50), checkpoint_every=1170),
     Experiment(
+        'dcgan_code', 'dcgan_mnist_code', 'Sun & Yang',
+        'The same DCGAN as the authors\' released code runs it (uniform z, '
+        'no BN after G\'s projection, BN in D, alternating updates).',
+        _epochs(5, 30, 50), checkpoint_every=1170),
+    Experiment(
         'wgan_gp', 'wgan_gp_mnist', 'Sun & Yang',
         'WGAN-GP: "no significant difference" from DCGAN at 50 epochs.',
         _epochs(30, 50), checkpoint_every=1170),
@@ -83,7 +88,8 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
         'The same protocol on the DCGAN authors\' own conditional model '
         '(the label fed to every layer), which He\'s code runs: He\'s 20K '
         'steps count D and G updates alike, 10k of jaxgan\'s steps.',
-        (Point(5000, '5k steps'), Point(10_000, '10k steps')),
+        (Point(5000, '5k steps'), Point(10_000, '10k steps'),
+         Point(20_000, '20k steps')),
         checkpoint_every=2500),
     Experiment(
         'mlp', 'mlp_gan_mnist', 'Kapoor & Orozco',

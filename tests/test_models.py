@@ -135,6 +135,23 @@ def test_seed_000_architecture():
   assert 'batch_stats' not in shapes
 
 
+def test_seed_000_as_its_code_runs_it():
+  """Sun & Yang's released code: no BatchNorm (and no bias) after G's
+  projection; D normalises its second and third convs."""
+  g, d, _ = build(experiment_config('dcgan_mnist_code'))
+  shapes = param_shapes(g, jnp.zeros((1, 100)))
+  assert shapes['params']['Dense_0'] == {'kernel': (100, 7 * 7 * 256)}
+  assert set(shapes['batch_stats']) == {'BatchNorm_0', 'BatchNorm_1'}
+  assert shapes['batch_stats']['BatchNorm_0']['mean'] == (128,)
+  # The same kernels as the text's model: the two differ only in the BN.
+  text_g, _, _ = build(experiment_config('dcgan_mnist'))
+  kernels = lambda tree: {k: v['kernel'] for k, v in tree['params'].items()
+                          if 'kernel' in v}
+  assert kernels(shapes) == kernels(param_shapes(text_g, jnp.zeros((1, 100))))
+  shapes = param_shapes(d, jnp.zeros((1, 28, 28, 1)))
+  assert set(shapes['batch_stats']['trunk']) == {'BatchNorm_0', 'BatchNorm_1'}
+
+
 def test_seed_000_svhn_variant():
   g, d, shape = build(experiment_config('dcgan_svhn'))
   assert shape == (32, 32, 3)

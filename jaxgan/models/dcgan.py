@@ -2,6 +2,7 @@
 layer lists are set by the registry entries below, one per seed:
 
   dcgan_mnist_g / dcgan_svhn_g / dcgan_d    seed 000 (Keras, TF-tutorial style)
+  dcgan_mnist_code_g                        seed 000 as its released code runs
   dcgan_tutorial_g / dcgan_tutorial_d       seed 001 (the TF tutorial itself)
   dcgan_torch_g / dcgan_torch_d             seed 002 (PyTorch DCGAN style)
   dcgan_radford_g / dcgan_radford_d         seed 003, 28x28
@@ -51,12 +52,15 @@ class ConvGenerator(nn.Module):
   it (Keras/TF style); empty: z is a 1x1 map and the first block is a
   transposed conv from it (PyTorch style). Layers followed by BatchNorm have
   no bias: BN's shift replaces it. The last block's features are the image
-  channels.
+  channels. project_batchnorm=False drops the projection's BN (and keeps it
+  bias-free), as Sun & Yang's released code does: it builds that layer but
+  never applies it.
   """
   blocks: Sequence[ConvSpec]
   project_shape: Tuple[int, ...] = ()
   activation: str = 'relu'
   batchnorm: bool = True
+  project_batchnorm: bool = True
   dropout: float = 0.0
   output_bias: bool = False
   options: layers.LayerOptions = layers.LayerOptions()
@@ -66,8 +70,8 @@ class ConvGenerator(nn.Module):
     opts = self.options
     act = opts.activation(self.activation)
 
-    def norm_act(x):
-      if self.batchnorm:
+    def norm_act(x, batchnorm=self.batchnorm):
+      if batchnorm:
         x = opts.batch_norm(train)(x)
       x = act(x)
       if self.dropout > 0:
@@ -78,7 +82,8 @@ class ConvGenerator(nn.Module):
       x = layers.Dense(math.prod(self.project_shape),
                        use_bias=not self.batchnorm, kernel_init=opts.init(),
                        compute_dtype=opts.compute_dtype)(z)
-      x = norm_act(x).reshape((z.shape[0],) + tuple(self.project_shape))
+      x = norm_act(x, self.batchnorm and self.project_batchnorm)
+      x = x.reshape((z.shape[0],) + tuple(self.project_shape))
     else:
       x = z.reshape(z.shape[0], 1, 1, z.shape[-1]).astype(opts.dtype)
     for i, spec in enumerate(self.blocks):
@@ -156,10 +161,11 @@ class ConvDiscriminator(nn.Module):
         x.reshape(x.shape[0], -1))[:, 0]
 
 
-def conv_generator(cfg, blocks, project_shape=()) -> ConvGenerator:
+def conv_generator(cfg, blocks, project_shape=(),
+                   project_batchnorm=True) -> ConvGenerator:
   """A ConvGenerator with the options of `config.model`."""
   return ConvGenerator(tuple(blocks), tuple(project_shape), cfg.g_activation,
-                       True, cfg.g_dropout,
+                       True, project_batchnorm, cfg.g_dropout,
                        options=layers.LayerOptions.from_config(cfg))
 
 
@@ -184,6 +190,15 @@ SEED000_G_BLOCKS = lambda channels: (ConvSpec(128, 5, 1), ConvSpec(64, 5, 2),
 def _seed000_mnist_g(cfg, image_shape):
   del image_shape  # Fixed: 28x28x1.
   return conv_generator(cfg, SEED000_G_BLOCKS(1), (7, 7, 256))
+
+
+@generators.register('dcgan_mnist_code_g')
+def _seed000_code_mnist_g(cfg, image_shape):
+  """dcgan_mnist_g as Sun & Yang's released code runs it: no BatchNorm
+  after the projection (the paper's text has one)."""
+  del image_shape  # Fixed: 28x28x1.
+  return conv_generator(cfg, SEED000_G_BLOCKS(1), (7, 7, 256),
+                        project_batchnorm=False)
 
 
 @generators.register('dcgan_svhn_g')
