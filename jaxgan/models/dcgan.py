@@ -2,7 +2,7 @@
 layer lists are set by the registry entries below, one per seed:
 
   dcgan_mnist_g / dcgan_svhn_g / dcgan_d    seed 000 (Keras, TF-tutorial style)
-  dcgan_mnist_code_g                        seed 000 as its released code runs
+  dcgan_mnist_code_g                        Sun & Yang's released code
   dcgan_tutorial_g / dcgan_tutorial_d       seed 001 (the TF tutorial itself)
   dcgan_torch_g / dcgan_torch_d             seed 002 (PyTorch DCGAN style)
   dcgan_radford_g / dcgan_radford_d         seed 003, 28x28
