@@ -165,7 +165,8 @@ def conv_generator(cfg, blocks, project_shape=(),
                    project_batchnorm=True) -> ConvGenerator:
   """A ConvGenerator with the options of `config.model`."""
   return ConvGenerator(tuple(blocks), tuple(project_shape), cfg.g_activation,
-                       True, project_batchnorm, cfg.g_dropout,
+                       batchnorm=True, project_batchnorm=project_batchnorm,
+                       dropout=cfg.g_dropout,
                        options=layers.LayerOptions.from_config(cfg))
 
 
