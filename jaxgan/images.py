@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 
 from jaxgan import files
+from jaxgan.errors import ConfigError
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -40,3 +41,20 @@ def save_png(path: str, grid: np.ndarray) -> None:
   image = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
   with files.atomic_write(path) as tmp:
     image.save(tmp, format='PNG')
+
+
+def split_grid(grid: np.ndarray, height: int, width: int, padding: int = 0,
+               name: str = 'the grid') -> np.ndarray:
+  """uint8 (rows*(H+p)+p, cols*(W+p)+p, C) -> (rows*cols, H, W, C), row by
+  row: the inverse of make_grid (whose empty trailing cells come back too)."""
+  rows, rest_y = divmod(grid.shape[0] - padding, height + padding)
+  cols, rest_x = divmod(grid.shape[1] - padding, width + padding)
+  if rows < 1 or cols < 1 or rest_y or rest_x:
+    raise ConfigError(
+        f'{name} is {grid.shape[1]}x{grid.shape[0]} pixels, not a grid of '
+        f'{width}x{height} cells {padding} pixels apart and around '
+        f'(--padding={padding}).')
+  return np.stack([
+      grid[padding + r * (height + padding):][:height,
+           padding + c * (width + padding):][:, :width]
+      for r in range(rows) for c in range(cols)])

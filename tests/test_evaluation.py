@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from configs import cdcgan_mnist
-from jaxgan import config_validation, data, evaluate, generation, sample, train
+from jaxgan import (config_validation, data, evaluate, generation, images,
+                    sample, score_images, train)
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import classifier, metrics, report, shipped, splits
 from jaxgan.evaluation import quality as quality_lib
@@ -268,6 +269,92 @@ def test_sample_writes_npz_and_png(evaluated_run, tmp_path):
     assert im.size == (2 * 28 + 3 * 2,) * 2
   with pytest.raises(ConfigError, match=r'--out=.*\.npz or \.png'):
     sample.sample(evaluated_run, 4, str(tmp_path / 'x.jpg'))
+
+
+def test_split_grid_inverts_make_grid_and_names_a_bad_size():
+  pixels = np.random.default_rng(0).integers(0, 256, (7, 5, 4, 1), np.uint8)
+  for padding in (0, 2):
+    cells = images.split_grid(images.make_grid(pixels, padding), 5, 4, padding)
+    np.testing.assert_array_equal(cells[:7], pixels)
+    assert cells.shape == (9, 5, 4, 1) and not cells[7:].any()  # 3x3 grid.
+  with pytest.raises(ConfigError, match=r'g.png is 14x15 pixels, not a grid '
+                     r'of 4x5 cells 1 pixels apart'):
+    images.split_grid(np.zeros((15, 14, 1), np.uint8), 5, 4, 1, 'g.png')
+
+
+def test_score_images_reads_samples_as_written_and_scores_like_evaluate(
+    evaluated_run, tmp_path):
+  """jaxgan.sample's npz and PNG grid read back as the same images, and
+  score_images scores them as evaluate would: real digits near the
+  reference, the 4-step generator far from it."""
+  npz, png, npy = (str(tmp_path / f'x.{e}') for e in ('npz', 'png', 'npy'))
+  arrays = sample.sample(evaluated_run, 9, npz)
+  sample.sample(evaluated_run, 9, png)
+  for path, padding in ((npz, 0), (png, 2)):
+    np.testing.assert_array_equal(
+        score_images.read_images(path, (28, 28, 1), padding),
+        arrays['images'])
+  real = data.load('mnist', 'bundled').images[::125]  # 4 of each class.
+  np.save(npy, real)
+  kwargs = dict(dataset='mnist', source='bundled', seed=3)
+  scored_real = score_images.score([npy], **kwargs)
+  assert scored_real['num_samples'] == 40
+  generated = np.concatenate([arrays['images']] * 5)[:40]
+  np.save(npy, generated)
+  scored_fake = score_images.score([npy], **kwargs)
+  fid = 'frechet_distance_features'
+  assert scored_fake['reference'] == scored_real['reference']
+  assert scored_real['metrics'][fid] < 2 * scored_real['reference'][fid]
+  assert scored_fake['metrics'][fid] > 3 * scored_real['metrics'][fid]
+  quality, _ = quality_lib.from_config(tiny_dcgan_config(), 40, 3)
+  assert scored_fake['metrics'][fid] == quality.score(generated)[fid]
+
+
+@pytest.mark.parametrize('name, make, message', [
+    ('x.jpg', None, r"'.*x.jpg' is not an image file jaxgan reads: expected "
+     r'a name ending in .png or .npz or .npy'),
+    ('missing.png', None, r"'.*missing.png' does not exist"),
+    ('floats.npy', lambda p: np.save(p, np.zeros((2, 28, 28, 1))),
+     r'holds float64 images of shape \(28, 28, 1\); expected uint8 images '
+     r'of shape \(28, 28, 1\)'),
+    ('other.npz', lambda p: np.savez(p, x=np.zeros(2)),
+     r'has no `images` array; it holds x'),
+])
+def test_score_images_names_a_bad_file(tmp_path, name, make, message):
+  path = str(tmp_path / name)
+  if make:
+    make(path)
+  with pytest.raises(ConfigError, match=message):
+    score_images.score([path], source='bundled')
+
+
+def test_score_images_needs_files_and_a_known_dataset():
+  with pytest.raises(ConfigError, match='No image files given'):
+    score_images.score([], source='bundled')
+  with pytest.raises(ConfigError, match=r"Unknown data.name='digits'"):
+    score_images.score(['x.png'], dataset='digits')
+
+
+def test_score_images_command(evaluated_run, tmp_path):
+  png, out = str(tmp_path / 'grid.png'), str(tmp_path / 'scored.json')
+  sample.sample(evaluated_run, 12, png)
+
+  def command(*args):
+    return subprocess.run(
+        [sys.executable, '-m', 'jaxgan.score_images', '--data_source=bundled',
+         *args], capture_output=True, text=True, cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO), timeout=600)
+
+  done = command('--padding=2', f'--out={out}', png)
+  assert done.returncode == 0, done.stderr
+  assert '1 file(s), 12 images' in done.stdout
+  assert 'real (held-out)' in done.stdout
+  with open(out) as f:
+    assert json.load(f)['num_samples'] == 12
+  refused = command(png)  # The grid has 2-pixel gaps: not 28x28 cells.
+  assert refused.returncode == 2
+  assert refused.stderr.count('jaxgan: error:') == 1
+  assert 'not a grid of 28x28 cells 0 pixels apart' in refused.stderr
 
 
 def test_a_workdir_without_a_run_is_refused(tmp_path):
