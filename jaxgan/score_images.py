@@ -7,9 +7,9 @@ many real held-out images. Every metric depends on the sample count (FD grows
 as it shrinks), so figures compare only at equal counts: the reference row is
 that count's, and `python -m jaxgan.sample --num=N` draws a run's N to match.
 
-A FILE is a PNG grid of images (cut into cells of the dataset's image size,
-`--padding` pixels apart and around, as `jaxgan.sample` writes them with 2,
-or 0 for grids tiled edge to edge) or a .npz / .npy of uint8 images
+A FILE is a PNG or JPEG grid of images (cut into cells of the dataset's
+image size, `--padding` pixels apart and around: 2 as `jaxgan.sample` writes
+them, 0 for grids tiled edge to edge) or a .npz / .npy of uint8 images
 (N, H, W, C) (an .npz's `images`, as `jaxgan.sample` writes).
 """
 
@@ -31,7 +31,8 @@ from jaxgan.evaluation import quality as quality_lib
 from jaxgan.evaluation import report
 
 FLAGS = flags.FLAGS
-FORMATS = ('.png', '.npz', '.npy')
+GRID_FORMATS = ('.png', '.jpg', '.jpeg')
+FORMATS = GRID_FORMATS + ('.npz', '.npy')
 
 
 def read_images(path: str, image_shape: Sequence[int],
@@ -44,7 +45,7 @@ def read_images(path: str, image_shape: Sequence[int],
   if not os.path.isfile(path):
     raise ConfigError(f'{path!r} does not exist.')
   height, width, channels = image_shape
-  if extension == '.png':
+  if extension in GRID_FORMATS:
     with Image.open(path) as image:
       grid = np.asarray(image.convert('L' if channels == 1 else 'RGB'))
     return images.split_grid(grid.reshape(grid.shape[:2] + (channels,)),
@@ -73,8 +74,8 @@ def score(paths: Sequence[str], dataset: str = 'mnist', source: str = 'auto',
   """Every metric of the images in `paths` and of as many real held-out
   images, as `jaxgan.evaluate` reports a run's."""
   if not paths:
-    raise ConfigError('No image files given: pass one or more PNG grids or '
-                      '.npz / .npy files after the flags.')
+    raise ConfigError('No image files given: pass one or more PNG or JPEG '
+                      'grids or .npz / .npy files after the flags.')
   if padding < 0:
     raise ConfigError(f'--padding={padding} is invalid: expected an integer '
                       f'>= 0.')
@@ -106,7 +107,7 @@ def define_flags():
                       'npz | bundled).')
   flags.DEFINE_string('data_dir', '', 'data.data_dir of the real images.')
   flags.DEFINE_integer('padding', 0, 'Pixels between and around the cells '
-                       'of a PNG grid (jaxgan.sample writes 2).')
+                       'of an image grid (jaxgan.sample writes 2).')
   flags.DEFINE_integer('seed', 0, 'Seed of the real images drawn.')
   flags.DEFINE_string('out', '', 'Also write the result to this JSON file.')
 

@@ -311,8 +311,8 @@ def test_score_images_reads_samples_as_written_and_scores_like_evaluate(
 
 
 @pytest.mark.parametrize('name, make, message', [
-    ('x.jpg', None, r"'.*x.jpg' is not an image file jaxgan reads: expected "
-     r'a name ending in .png or .npz or .npy'),
+    ('x.gif', None, r"'.*x.gif' is not an image file jaxgan reads: expected "
+     r'a name ending in .png or .jpg or .jpeg or .npz or .npy'),
     ('missing.png', None, r"'.*missing.png' does not exist"),
     ('floats.npy', lambda p: np.save(p, np.zeros((2, 28, 28, 1))),
      r'holds float64 images of shape \(28, 28, 1\); expected uint8 images '
