@@ -103,8 +103,8 @@ def define_flags():
                       'What the images are of: the real set and evaluator '
                       f'to use ({", ".join(sorted(data.DATASETS))}).')
   flags.DEFINE_string('data_source', 'auto',
-                      'data.source of the real images (auto | tfds | idx | '
-                      'npz | bundled).')
+                      'data.source of the real images '
+                      f'({" | ".join(data.SOURCES)}).')
   flags.DEFINE_string('data_dir', '', 'data.data_dir of the real images.')
   flags.DEFINE_integer('padding', 0, 'Pixels between and around the cells '
                        'of an image grid (jaxgan.sample writes 2).')
