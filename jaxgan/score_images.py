@@ -58,7 +58,6 @@ def read_images(path: str, image_shape: Sequence[int],
       array = loaded['images']
   else:
     array = np.load(path)
-  array = np.asarray(array)
   if array.ndim == 3:
     array = array[..., None]
   if array.dtype != np.uint8 or array.shape[1:] != tuple(image_shape):
