@@ -61,6 +61,10 @@ def get_config() -> ml_collections.ConfigDict:
   # BatchNorm in the discriminator (every conv block but the first), for the
   # DCGAN-family discriminators. Generators use BatchNorm between layers.
   config.model.d_batchnorm = True
+  # Both nets work on pixels in [0, 1] (G ends in a sigmoid) as the DCGAN
+  # authors' MNIST code does; data and samples stay in [-1, 1]. Only the
+  # label-everywhere models (cdcgan_radford_g / cdcgan_radford_d) have it.
+  config.model.unit_pixels = False
   # BatchNorm epsilon and running-average momentum (PyTorch: 1e-5 / 0.9;
   # Keras: 1e-3 / 0.99), whether it learns a scale and a bias (the DCGAN
   # paper's MNIST protocol removes both), and how the scale starts: ones |

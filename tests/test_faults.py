@@ -462,6 +462,7 @@ BAD_CONFIGS = [
     ('model.leaky_relu_slope', -0.1, 'model.leaky_relu_slope=-0.1'),
     ('model.d_dropout', 1.0, 'model.d_dropout=1.0'),
     ('model.bn_epsilon', 0.0, 'model.bn_epsilon=0.0'),
+    ('model.unit_pixels', 1, 'model.unit_pixels=1'),
     ('model.bn_momentum', 1.5, 'model.bn_momentum=1.5'),
     ('model.mlp.g_hidden', (256, 0), 'model.mlp.g_hidden=(256, 0)'),
     ('model.mlp.d_hidden', 512, 'model.mlp.d_hidden=512'),

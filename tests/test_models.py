@@ -225,6 +225,40 @@ def test_label_reaches_every_layer_of_the_authors_conditional_model():
       'Dense_1': {'kernel': (1034, 1)}}
 
 
+def test_unit_pixels_computes_the_authors_sigmoid_nets_in_jaxgans_range():
+  """model.unit_pixels keeps the parameters; G returns 2 s - 1 for the
+  authors' sigmoid output s of the same pre-activation, and D reads an image
+  x in [-1, 1] as the authors' D reads (x + 1) / 2."""
+  config = experiment_config('cdcgan_radford_mnist')
+  g, d, shape = build(config)
+  config.model.unit_pixels = True
+  g_unit, d_unit, _ = build(config)
+  z = jax.random.uniform(jax.random.key(0), (4, 100), minval=-1.0)
+  labels = jnp.arange(4)
+  g_vars = g.init(jax.random.key(1), z, labels, train=False)
+  tanh_out = g.apply(g_vars, z, labels, train=False)
+  unit_out = g_unit.apply(g_vars, z, labels, train=False)
+  pre_activation = jnp.arctanh(tanh_out)
+  chex.assert_trees_all_close(unit_out, 2 * jax.nn.sigmoid(pre_activation) - 1,
+                              atol=1e-4)
+  assert float(unit_out.min()) >= -1.0 and float(unit_out.max()) <= 1.0
+  x = jax.random.uniform(jax.random.key(2), (4,) + shape, minval=-1.0)
+  d_vars = d.init(jax.random.key(3), x, labels, train=False)
+  chex.assert_trees_all_close(
+      d_unit.apply(d_vars, x, labels, train=False),
+      d.apply(d_vars, (x + 1) / 2, labels, train=False), atol=1e-5)
+  assert not jnp.allclose(d_unit.apply(d_vars, x, labels, train=False),
+                          d.apply(d_vars, x, labels, train=False))
+
+
+def test_unit_pixels_is_refused_by_models_without_it():
+  config = experiment_config('cdcgan_mnist')
+  config.model.unit_pixels = True
+  with pytest.raises(ConfigError, match=r"unit_pixels=True is only built into "
+                     r"cdcgan_radford_g; model.generator='cdcgan_g'"):
+    config_validation.validate(config)
+
+
 def test_mlp_layer_sizes_come_from_the_config():
   config = experiment_config('mlp_gan_mnist')
   config.model.mlp.g_hidden = (32, 64, 128)

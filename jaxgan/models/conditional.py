@@ -11,7 +11,11 @@ dense(h) + <embed(y), h>).
 cdcgan_radford_g / cdcgan_radford_d: the model of the DCGAN authors' own
 conditional MNIST code (and of He's replication, which ports it), where the
 one-hot label is concatenated to the input of every layer of both nets and
-each net has a 1024-unit dense layer; no biases anywhere.
+each net has a 1024-unit dense layer; no biases anywhere. With
+`unit_pixels` both nets work on pixels in [0, 1], as that code does (G ends
+in a sigmoid, D reads x / 255): G returns the [-1, 1] image of its sigmoid
+and D maps its input back to [0, 1] first, so data, samples and evaluation
+keep jaxgan's [-1, 1] while the nets compute exactly what the authors' do.
 """
 
 import math
@@ -90,6 +94,7 @@ class LabelEverywhereGenerator(nn.Module):
   base_shape: Tuple[int, int, int] = (7, 7, 128)
   conv_features: Tuple[int, ...] = (64,)
   activation: str = 'relu'
+  unit_pixels: bool = False  # Sigmoid output (module docstring).
   options: layers.LayerOptions = layers.LayerOptions()
 
   @nn.compact
@@ -116,6 +121,8 @@ class LabelEverywhereGenerator(nn.Module):
           _with_label(x, y))
       if i < len(features) - 1:
         x = act(opts.batch_norm(train)(x))
+    if self.unit_pixels:
+      return 2.0 * jax.nn.sigmoid(x) - 1.0
     return jnp.tanh(x)
 
 
@@ -128,6 +135,7 @@ class LabelEverywhereDiscriminator(nn.Module):
   conv_features: Tuple[int, ...] = (64, 128)
   dense_units: int = 1024
   batchnorm: bool = True
+  unit_pixels: bool = False  # Reads pixels in [0, 1] (module docstring).
   options: layers.LayerOptions = layers.LayerOptions()
 
   @nn.compact
@@ -136,6 +144,8 @@ class LabelEverywhereDiscriminator(nn.Module):
     opts = self.options
     y = jax.nn.one_hot(labels, self.num_classes)
     act = opts.activation('leaky_relu')
+    if self.unit_pixels:
+      x = (x + 1.0) / 2.0
     x = x.astype(opts.dtype)
     for i, f in enumerate(self.conv_features):
       x = layers.Conv(f, (5, 5), strides=(2, 2), padding='SAME',
@@ -190,7 +200,7 @@ def _label_everywhere_g(cfg, image_shape):
   base = dcgan.quarter_size('cdcgan_radford_g', image_shape)
   return LabelEverywhereGenerator(
       _num_classes(cfg), image_shape[-1], base_shape=(base, base, 128),
-      activation=cfg.g_activation,
+      activation=cfg.g_activation, unit_pixels=cfg.unit_pixels,
       options=layers.LayerOptions.from_config(cfg))
 
 
@@ -199,4 +209,4 @@ def _label_everywhere_d(cfg, image_shape):
   del image_shape  # Any size: Flatten + Dense adapts.
   return LabelEverywhereDiscriminator(
       _num_classes(cfg), batchnorm=cfg.d_batchnorm,
-      options=layers.LayerOptions.from_config(cfg))
+      unit_pixels=cfg.unit_pixels, options=layers.LayerOptions.from_config(cfg))
