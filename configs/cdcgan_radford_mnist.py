@@ -11,6 +11,9 @@ transposed 5x5 stride-2 convs to 14x14x64 and 28x28x1, tanh. D: [x, y maps]
 Dense 1024 -> [., y] -> one logit. y is the one-hot label; BatchNorm without
 scale and bias, no biases anywhere (configs/cdcgan_mnist.py is the
 label-embedding, projection-discriminator reading of the same protocol).
+One departure: the authors' nets work on pixels in [0, 1] with a sigmoid G;
+these use jaxgan's [-1, 1] and tanh (`model.unit_pixels=True` restores
+theirs, which scored the same at 5k steps).
 
 He's code counts an update of either net as a step and alternates them (D,
 G, D, G, ...), so his "20K steps" are 10,000 D and 10,000 G updates: 10,000
