@@ -134,13 +134,13 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real(config, 'model.d_dropout', 0.0, 1.0)
   _bool(config, 'model.d_batchnorm')
   if _bool(config, 'model.unit_pixels'):
-    for field, name in (('generator', 'cdcgan_radford_g'),
-                        ('discriminator', 'cdcgan_radford_d')):
-      if config.model[field] != name:
+    for field, names in (('generator', ('cdcgan_radford_g',)),
+                         ('discriminator', ('cdcgan_radford_d', 'cdcgan_he_d'))):
+      if config.model[field] not in names:
         raise ConfigError(
-            f'model.unit_pixels=True is only built into {name}; '
+            f'model.unit_pixels=True is only built into {" and ".join(names)}; '
             f'model.{field}={config.model[field]!r} works on [-1, 1] pixels: '
-            f'set model.unit_pixels=False or model.{field}={name!r}.')
+            f'set model.unit_pixels=False or model.{field}={names[0]!r}.')
   _real(config, 'model.bn_epsilon', 0.0, low_open=True)
   _real(config, 'model.bn_momentum', 0.0, 1.0)
   _bool(config, 'model.bn_use_scale')

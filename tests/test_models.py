@@ -259,6 +259,31 @@ def test_unit_pixels_is_refused_by_models_without_it():
     config_validation.validate(config)
 
 
+def test_he_port_discriminator_normalises_and_clips_the_authors_logit():
+  """cdcgan_he_d is the authors' D with He's port's head: the logit batch-
+  normalised over the batch (no scale, bias), LeakyReLU, then clipped to
+  [1e-7, 1 - 1e-7]; with the same parameters it is that function of theirs."""
+  config = experiment_config('cdcgan_he_mnist')
+  _, he_d, shape = build(config)
+  config.model.discriminator = 'cdcgan_radford_d'
+  _, authors_d, _ = build(config)
+  x = jax.random.uniform(jax.random.key(0), (16,) + shape, minval=-1.0)
+  labels = jnp.arange(16) % 10
+  variables = he_d.init(jax.random.key(1), x, labels, train=False)
+  out, _ = he_d.apply(variables, x, labels, train=True, mutable=['batch_stats'])
+  authors_vars = {'params': variables['params'], 'batch_stats': {
+      k: v for k, v in variables['batch_stats'].items() if k != 'BatchNorm_2'}}
+  logit, _ = authors_d.apply(authors_vars, x, labels, train=True,
+                             mutable=['batch_stats'])
+  normalised = (logit - logit.mean()) / jnp.sqrt(logit.var() +
+                                                 config.model.bn_epsilon)
+  slope = config.model.leaky_relu_slope
+  expected = jnp.clip(jnp.where(normalised > 0, normalised, slope * normalised),
+                      1e-7, 1 - 1e-7)
+  chex.assert_trees_all_close(out, expected, atol=1e-4)
+  assert float(out.min()) >= 1e-7 and float(out.max()) <= 1 - 1e-7
+  assert 0 < int(jnp.sum(out == 1e-7)) < 16  # The clip binds on some.
+
 def test_mlp_layer_sizes_come_from_the_config():
   config = experiment_config('mlp_gan_mnist')
   config.model.mlp.g_hidden = (32, 64, 128)

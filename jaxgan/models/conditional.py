@@ -16,6 +16,14 @@ each net has a 1024-unit dense layer; no biases anywhere. With
 in a sigmoid, D reads x / 255): G returns the [-1, 1] image of its sigmoid
 and D maps its input back to [0, 1] first, so data, samples and evaluation
 keep jaxgan's [-1, 1] while the nets compute exactly what the authors' do.
+
+cdcgan_he_d: that D as He's TensorFlow port (yihui-he/GAN-MNIST) ran it,
+for his nearest-neighbour figure: the logit is batch-normalised and passed
+through a LeakyReLU, and his cross-entropy clips it to [1e-7, 1 - 1e-7]
+before the sigmoid, so D's probability stays in [0.5, 0.73] and, as real and
+fake batches are normalised apart, only ranks samples within a batch. Not the
+authors' D (theirs ends in a plain dense logit); kept to test whether it is
+what his figure rests on.
 """
 
 import math
@@ -136,6 +144,7 @@ class LabelEverywhereDiscriminator(nn.Module):
   dense_units: int = 1024
   batchnorm: bool = True
   unit_pixels: bool = False  # Reads pixels in [0, 1] (module docstring).
+  port_logit: bool = False  # He's port's logit (module docstring).
   options: layers.LayerOptions = layers.LayerOptions()
 
   @nn.compact
@@ -162,9 +171,11 @@ class LabelEverywhereDiscriminator(nn.Module):
     if self.batchnorm:
       x = opts.batch_norm(train)(x)
     x = act(x)
-    return layers.Dense(1, use_bias=False, kernel_init=opts.init(),
-                        compute_dtype=opts.compute_dtype)(
-        _with_label(x, y))[:, 0]
+    logit = layers.Dense(1, use_bias=False, kernel_init=opts.init(),
+                         compute_dtype=opts.compute_dtype)(_with_label(x, y))
+    if self.port_logit:
+      logit = jnp.clip(act(opts.batch_norm(train)(logit)), 1e-7, 1.0 - 1e-7)
+    return logit[:, 0]
 
 
 def _num_classes(cfg) -> int:
@@ -204,9 +215,20 @@ def _label_everywhere_g(cfg, image_shape):
       options=layers.LayerOptions.from_config(cfg))
 
 
-@discriminators.register('cdcgan_radford_d')
-def _label_everywhere_d(cfg, image_shape):
-  del image_shape  # Any size: Flatten + Dense adapts.
+def _label_everywhere_d(cfg, port_logit: bool):
   return LabelEverywhereDiscriminator(
       _num_classes(cfg), batchnorm=cfg.d_batchnorm,
-      unit_pixels=cfg.unit_pixels, options=layers.LayerOptions.from_config(cfg))
+      unit_pixels=cfg.unit_pixels, port_logit=port_logit,
+      options=layers.LayerOptions.from_config(cfg))
+
+
+@discriminators.register('cdcgan_radford_d')
+def _authors_d(cfg, image_shape):
+  del image_shape  # Any size: Flatten + Dense adapts.
+  return _label_everywhere_d(cfg, port_logit=False)
+
+
+@discriminators.register('cdcgan_he_d')
+def _he_port_d(cfg, image_shape):
+  del image_shape
+  return _label_everywhere_d(cfg, port_logit=True)
