@@ -284,6 +284,7 @@ def test_he_port_discriminator_normalises_and_clips_the_authors_logit():
   assert float(out.min()) >= 1e-7 and float(out.max()) <= 1 - 1e-7
   assert 0 < int(jnp.sum(out == 1e-7)) < 16  # The clip binds on some.
 
+
 def test_mlp_layer_sizes_come_from_the_config():
   config = experiment_config('mlp_gan_mnist')
   config.model.mlp.g_hidden = (32, 64, 128)
