@@ -59,7 +59,7 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
     Experiment(
         'wgan_gp', 'wgan_gp_mnist', 'Sun & Yang',
         'WGAN-GP: "no significant difference" from DCGAN at 50 epochs.',
-        _epochs(30, 50), checkpoint_every=1170),
+        _epochs(5, 30, 50), checkpoint_every=1170),
     Experiment(
         'nonsat', 'dcgan_nonsaturating_mnist', 'Singh',
         'Non-saturating loss: digits "almost readable" after 10 epochs at '
