@@ -6,6 +6,8 @@ in DIR/NAME, a process of its own), evaluates the checkpoint at every point
 where the source reports (once: DIR/NAME/eval/reproduce_STEP.json is reused),
 overlays the runs each source compares (`jaxgan.report --compare`, in
 DIR/compare/), and writes the table to DIR/results.md and DIR/results.json.
+The table also keeps every other experiment already in DIR, from its kept
+evaluations, so running the experiments one at a time builds the whole table.
 `--notrain` tabulates what is there without training. Rerunning after any
 interruption continues where it stopped.
 """
@@ -100,11 +102,11 @@ def train(experiment: experiments.Experiment, workdir: str,
 
 
 def evaluate(experiment: experiments.Experiment, workdir: str,
-             num_samples: int, evaluator_source: Optional[str] = None
-             ) -> Dict[int, dict]:
+             num_samples: int, evaluator_source: Optional[str] = None,
+             kept_only: bool = False) -> Dict[int, dict]:
   """{step: evaluation} for every point whose checkpoint exists; each is
   kept in workdir/eval/reproduce_STEP.json and reused at the same request
-  (sample count and evaluator)."""
+  (sample count and evaluator). `kept_only`: only those already kept."""
   from jaxgan import evaluate as evaluate_lib  # pylint: disable=g-import-not-at-top
   results = {}
   available = checkpoints.saved_steps(workdir)
@@ -119,7 +121,7 @@ def evaluate(experiment: experiments.Experiment, workdir: str,
         _evaluated_with(kept['result'], wanted)):
       results[point.step] = kept['result']
       continue
-    if point.step in available:
+    if point.step in available and not kept_only:
       logging.info('Evaluating %s at step %d.', experiment.name, point.step)
       result, _ = evaluate_lib.evaluate(workdir, num_samples,
                                         checkpoint=str(point.step),
@@ -249,12 +251,22 @@ def reproduce(names: Sequence[str], workdir: str, train_missing: bool = True,
               evaluator_source: Optional[str] = None) -> str:
   """Trains, evaluates and tabulates; returns the table's path."""
   chosen = select(names)
-  rows, done = [], []
+  evaluations = {}
   for experiment in chosen:
     run_dir = os.path.join(workdir, experiment.name)
     if train_missing:
       train(experiment, run_dir, data_source, main_flags)
-    results = evaluate(experiment, run_dir, num_samples, evaluator_source)
+    evaluations[experiment.name] = evaluate(experiment, run_dir, num_samples,
+                                            evaluator_source)
+  rows, done = [], []
+  for experiment in experiments.BY_NAME.values():  # In the registry's order.
+    run_dir = os.path.join(workdir, experiment.name)
+    results = evaluations.get(experiment.name)
+    if results is None:  # Not named: the table keeps its kept evaluations.
+      if not os.path.isdir(run_dir):
+        continue
+      results = evaluate(experiment, run_dir, num_samples, evaluator_source,
+                         kept_only=True)
     if experiment.num_steps in results:
       done.append(experiment.name)
     for point in experiment.points:

@@ -1,5 +1,6 @@
 """The results registry and `jaxgan.reproduce`, end to end on a tiny run."""
 
+import dataclasses
 import importlib
 import json
 import os
@@ -97,6 +98,15 @@ def test_reproduce_trains_evaluates_tabulates_and_reuses(tmp_path,
                              num_samples=40, main_flags=TINY_FLAGS) == path
   with open(path) as f:
     assert f.read() == text
+  # Another experiment run alone: the table keeps tiny's kept rows.
+  monkeypatch.setitem(experiments.BY_NAME, 'other',
+                      dataclasses.replace(TINY, name='other'))
+  reproduce.reproduce(['other'], str(tmp_path), train_missing=False,
+                      num_samples=40)
+  with open(path) as f:
+    both = f.read()
+  assert both.count('| other | Sun & Yang |') == both.count('not yet') == 2
+  assert all(line in both for line in text.splitlines()[3:5])
   # Another evaluator (an older shipped version) makes them stale.
   with pytest.raises(AssertionError, match='ran again'):
     reproduce.reproduce(['tiny'], str(tmp_path), train_missing=False,
