@@ -41,8 +41,12 @@ class Experiment:
     return self.points[-1].step
 
 
-def _epochs(*epochs: int, per: int = EPOCH_AT_256) -> Tuple[Point, ...]:
-  return tuple(Point(e * per, f'{e} epochs') for e in epochs)
+def _epochs(*epochs: int, per: int = EPOCH_AT_256,
+            critic_updates: int = 1) -> Tuple[Point, ...]:
+  """Points after `epochs` epochs of D's batches: a step with n critic
+  updates takes n batches."""
+  return tuple(Point(e * per // critic_updates, f'{e} epochs')
+               for e in epochs)
 
 
 EXPERIMENTS: Tuple[Experiment, ...] = (
@@ -60,6 +64,13 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
         'wgan_gp', 'wgan_gp_mnist', 'Sun & Yang',
         'WGAN-GP: "no significant difference" from DCGAN at 50 epochs.',
         _epochs(5, 30, 50), checkpoint_every=1170),
+    Experiment(
+        'wgan_gp_gulrajani', 'wgan_gp_gulrajani_mnist',
+        'Sun & Yang; Gulrajani et al.',
+        'The same WGAN-GP with Gulrajani et al.\'s Algorithm 1 settings (5 '
+        'critic updates per G update, Adam 1e-4, beta1 0, beta2 0.9) instead '
+        'of DCGAN\'s.',
+        _epochs(5, 30, 50, critic_updates=5), checkpoint_every=234),
     Experiment(
         'nonsat', 'dcgan_nonsaturating_mnist', 'Singh',
         'Non-saturating loss: digits "almost readable" after 10 epochs at '

@@ -40,6 +40,10 @@ def test_the_registry_is_the_sources_length():
   # Sun & Yang's 30 and 50 epochs of 60,000 digits at 256; He's 20k steps;
   # Singh's 10 epochs; Kapoor & Orozco's 500.
   assert [p.step for p in by_name['dcgan'].points] == [1170, 7020, 11_700]
+  # Five critic updates per step take five batches: 5, 30 and 50 epochs of
+  # the critic's batches.
+  assert [p.step for p in by_name['wgan_gp_gulrajani'].points] == [
+      234, 1404, 2340]
   he = [by_name[name] for name in ('radford', 'cdcgan', 'cdcgan_radford')]
   assert [e.num_steps for e in he] == [20_000] * 3
   # He's code counts D's and G's alternating updates alike: his 20K are 10k
@@ -53,7 +57,8 @@ def test_the_registry_is_the_sources_length():
 
 def test_unknown_experiment_names_the_choices():
   with pytest.raises(ConfigError, match=r"Unknown experiment 'dcgan_mnist'; "
-                     r'valid choices: dcgan, dcgan_code, wgan_gp, nonsat, sat,'):
+                     r'valid choices: dcgan, dcgan_code, wgan_gp, '
+                     r'wgan_gp_gulrajani, nonsat, sat,'):
     reproduce.select(['dcgan', 'dcgan_mnist'])
   assert len(reproduce.select([])) == len(experiments.EXPERIMENTS)
 
