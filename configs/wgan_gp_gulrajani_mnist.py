@@ -28,7 +28,6 @@ def get_config():
   config.optimizer.b1 = 0.0
   config.optimizer.b2 = 0.9
   config.optimizer.eps = 1e-8  # TensorFlow's Adam default, their code's.
-  # Sun & Yang's 50 epochs of the critic's batches: 2,340 G updates.
-  config.train.num_epochs = 50
+  # wgan_gp_mnist's 50 epochs count the critic's batches: 2,340 G updates.
   config.train.checkpoint_every = 234  # Every 5 epochs.
   return config
