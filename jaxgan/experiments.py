@@ -136,10 +136,11 @@ EXPERIMENTS: Tuple[Experiment, ...] = (
 
 BY_NAME: Dict[str, Experiment] = {e.name: e for e in EXPERIMENTS}
 
-# The comparisons the sources make: name -> experiments, overlaid by
-# `jaxgan.report --compare`.
+# The comparisons the sources make, and the one that shows why the source's
+# WGAN-GP stalls: name -> experiments, overlaid by `jaxgan.report --compare`.
 COMPARISONS: Dict[str, Tuple[str, ...]] = {
     'saturating_vs_nonsaturating': ('sat', 'nonsat'),
     'dcgan_vs_wgan_gp': ('dcgan', 'wgan_gp'),
+    'wgan_gp_vs_gulrajani': ('wgan_gp', 'wgan_gp_gulrajani'),
     'kapoor_orozco_families': ('mlp', 'conv', 'conv_pool', 'lstm'),
 }
