@@ -10,6 +10,8 @@ data stands in for them; see run_length.py).
 import dataclasses
 from typing import Dict, Tuple
 
+from jaxgan import run_length
+
 # MNIST's 60,000 digits at batch 256 (integer division, as the sources'
 # dataset iterators drop the last partial batch) and at batch 128.
 EPOCH_AT_256 = 60_000 // 256  # 234 steps.
@@ -43,10 +45,10 @@ class Experiment:
 
 def _epochs(*epochs: int, per: int = EPOCH_AT_256,
             critic_updates: int = 1) -> Tuple[Point, ...]:
-  """Points after `epochs` epochs of D's batches: a step with n critic
-  updates takes n batches."""
-  return tuple(Point(e * per // critic_updates, f'{e} epochs')
-               for e in epochs)
+  """Points after `epochs` epochs of D's batches, counted as a run counts
+  them (run_length.steps_for_epochs)."""
+  return tuple(Point(run_length.steps_for_epochs(e, per, critic_updates),
+                     f'{e} epochs') for e in epochs)
 
 
 EXPERIMENTS: Tuple[Experiment, ...] = (

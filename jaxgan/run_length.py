@@ -36,8 +36,16 @@ def total_steps(config: ml_collections.ConfigDict, num_loaded: int) -> int:
   if config.train.num_steps > 0:
     return config.train.num_steps
   batches_per_epoch = epoch_size(config, num_loaded) // config.data.batch_size
-  return max(1, math.ceil(config.train.num_epochs * batches_per_epoch /
-                          config.train.d_steps_per_g_step))
+  return steps_for_epochs(config.train.num_epochs, batches_per_epoch,
+                          config.train.d_steps_per_g_step)
+
+
+def steps_for_epochs(num_epochs: float, batches_per_epoch: int,
+                     d_steps_per_g_step: int = 1) -> int:
+  """Train steps that take num_epochs epochs of D's batches: a step with n
+  critic updates takes n batches; a part-step counts as a step."""
+  return max(1, math.ceil(num_epochs * batches_per_epoch /
+                          d_steps_per_g_step))
 
 
 def steps_per_call(train_config: ml_collections.ConfigDict) -> int:
