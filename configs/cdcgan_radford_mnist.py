@@ -32,7 +32,7 @@ def get_config():
   config.model.bn_epsilon = 1e-8  # [code] its batchnorm's e.
   # [code] "l2 = 2.5e-5 # l2 weight decay", added to both nets' gradients.
   config.optimizer.weight_decay = 2.5e-5
-  config.train.num_steps = 10_000  # [seed] 20K steps of one net's update.
+  config.train.num_steps = 10_000  # [source] 20K steps of one net's update.
   config.train.sample_every = 500  # 20 grids.
   config.train.checkpoint_every = 2500
   return config

@@ -14,13 +14,14 @@ def get_config():
   config = mlp_gan_mnist.get_config()
   config.model.generator = 'conv_gan_g'
   config.model.discriminator = 'conv_gan_d'
-  config.model.conv_gan.num_layers = 2  # [seed] Table 1 "Layers 2".
-  config.model.conv_gan.features = 5  # [seed] "Convolutional Output Channels 5".
-  # [seed] Table 2 tunes filter shape and stride; "models with a stride of
+  config.model.conv_gan.num_layers = 2  # [source] Table 1 "Layers 2".
+  # [source] "Convolutional Output Channels 5".
+  config.model.conv_gan.features = 5
+  # [source] Table 2 tunes filter shape and stride; "models with a stride of
   # one ended up performing much better", "the best DCGAN was the one with
   # the smallest stride and filter": stride 1, [unstated] 3x3.
   config.model.conv_gan.kernel_size = 3
   config.model.conv_gan.stride = 1
-  config.model.conv_gan.pooling = False  # [seed] the no-pooling variant.
-  config.optimizer.grad_clip_norm = 5.0  # [seed] "Max Gradient Norm 5.0".
+  config.model.conv_gan.pooling = False  # [source] the no-pooling variant.
+  config.optimizer.grad_clip_norm = 5.0  # [source] "Max Gradient Norm 5.0".
   return config

@@ -9,7 +9,7 @@ from configs import conv_gan_mnist
 
 def get_config():
   config = conv_gan_mnist.get_config()
-  config.model.conv_gan.pooling = True  # [seed] the pooling variant.
-  config.model.conv_gan.pool_size = 2  # [seed] "Pooling Kernel Size [2, 2]".
-  config.model.conv_gan.pool_stride = 1  # [seed] "Pooling Stride [1, 1]".
+  config.model.conv_gan.pooling = True  # [source] the pooling variant.
+  config.model.conv_gan.pool_size = 2  # [source] "Pooling Kernel Size [2, 2]".
+  config.model.conv_gan.pool_stride = 1  # [source] "Pooling Stride [1, 1]".
   return config

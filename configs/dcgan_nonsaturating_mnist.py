@@ -4,7 +4,7 @@ G: ConvTranspose2d + BatchNorm + ReLU blocks from z as a 1x1 map
 (1 -> 4 -> 7 -> 14 -> 28), then ConvTranspose2d to 1 channel and tanh.
 D: Conv2d + BatchNorm + LeakyReLU blocks (no BatchNorm on the input layer),
 a final Conv2d to one logit. D's loss is binary cross-entropy with logits;
-G minimises -log D(G(z)) (the seed's "without saturation" run).
+G minimises -log D(G(z)) (the source's "without saturation" run).
 
   python -m jaxgan.main --config=configs/dcgan_nonsaturating_mnist.py --workdir=runs/dcgan_ns
 """
@@ -14,39 +14,39 @@ from configs import default
 
 def get_config():
   config = default.get_config()
-  config.data.name = 'mnist'  # [seed]
-  config.data.batch_size = 256  # [seed] "grouped into batches of size 256".
+  config.data.name = 'mnist'  # [source]
+  config.data.batch_size = 256  # [source] "grouped into batches of size 256".
 
-  config.model.generator = 'dcgan_torch_g'  # [seed] ConvTranspose+BN+ReLU.
-  config.model.discriminator = 'dcgan_torch_d'  # [seed] Conv+BN+LeakyReLU.
+  config.model.generator = 'dcgan_torch_g'  # [source] ConvTranspose+BN+ReLU.
+  config.model.discriminator = 'dcgan_torch_d'  # [source] Conv+BN+LeakyReLU.
   config.model.noise_dim = 100  # [unstated] the PyTorch DCGAN tutorial's nz.
   config.model.noise_distribution = 'normal'  # [unstated] torch.randn.
-  config.model.g_activation = 'relu'  # [seed]
-  config.model.d_batchnorm = True  # [seed]
+  config.model.g_activation = 'relu'  # [source]
+  config.model.d_batchnorm = True  # [source]
   config.model.leaky_relu_slope = 0.2  # [unstated] the PyTorch tutorial's.
-  # [seed] "all model weights ... from normal distribution with mean 0" for
+  # [source] "all model weights ... from normal distribution with mean 0" for
   # convolutional, transposed and BatchNorm layers: N(0, 0.02) kernels and
   # N(1, 0.02) BatchNorm scales, as the PyTorch DCGAN tutorial's weights_init
-  # (the seed's text says standard deviation 0.2; its code is the tutorial's).
+  # (the source's text says standard deviation 0.2; its code is the tutorial's).
   config.model.kernel_init = 'normal_0.02'
   config.model.bn_scale_init = 'normal_1_0.02'
   # [unstated] PyTorch BatchNorm2d defaults.
   config.model.bn_epsilon = 1e-5
   config.model.bn_momentum = 0.9
 
-  config.loss.name = 'non_saturating'  # [seed] "without saturation".
+  config.loss.name = 'non_saturating'  # [source] "without saturation".
 
-  # [seed] "Adam optimizers with learning rate 0.0002 and Beta1 = 0.5".
+  # [source] "Adam optimizers with learning rate 0.0002 and Beta1 = 0.5".
   config.optimizer.g_learning_rate = 2e-4
   config.optimizer.d_learning_rate = 2e-4
   config.optimizer.b1 = 0.5
   config.optimizer.b2 = 0.999  # [unstated] torch.optim.Adam's default.
 
-  # [seed] PyTorch's DCGAN example, which its code follows: D updated on a
+  # [source] PyTorch's DCGAN example, which its code follows: D updated on a
   # real batch and G(z), then G updated on the same G(z) against the
   # updated D.
   config.train.update_scheme = 'alternating'
-  config.train.num_epochs = 10  # [seed] outputs shown after 5 and 10 epochs.
+  config.train.num_epochs = 10  # [source] outputs shown after 5 and 10 epochs.
   config.train.sample_every = 0  # Automatic: 26 grids, every 90 steps.
   config.train.checkpoint_every = 1170
   return config

@@ -12,7 +12,7 @@ from configs import dcgan_radford_mnist
 def get_config():
   config = dcgan_radford_mnist.get_config()
   config.data.name = 'celeb_a'  # Through tensorflow-datasets (or npz).
-  config.model.generator = 'dcgan_radford64_g'  # [seed] Figure 4.
+  config.model.generator = 'dcgan_radford64_g'  # [source] Figure 4.
   config.model.discriminator = 'dcgan_radford64_d'
   config.train.num_steps = 0
   config.train.num_epochs = 5  # [unstated] Radford et al.'s face runs.

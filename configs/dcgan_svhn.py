@@ -12,11 +12,11 @@ from configs import dcgan_mnist
 
 def get_config():
   config = dcgan_mnist.get_config()
-  # [seed] SVHN's cropped 32x32x3 digits (73,257 training images). Through
+  # [source] SVHN's cropped 32x32x3 digits (73,257 training images). Through
   # tensorflow-datasets; offline, prepare it elsewhere or use data.source=npz.
   config.data.name = 'svhn_cropped'
-  config.model.generator = 'dcgan_svhn_g'  # [seed] 8x8x256 -> 32x32x3.
-  config.train.num_epochs = 200  # [seed] "Epoch: 200".
+  config.model.generator = 'dcgan_svhn_g'  # [source] 8x8x256 -> 32x32x3.
+  config.train.num_epochs = 200  # [source] "Epoch: 200".
   config.train.sample_every = 1430  # Every 5 epochs (286 steps/epoch).
   config.train.checkpoint_every = 1430
   return config

@@ -1,5 +1,5 @@
 """Seed 001 (Vijaya Lakshmi & Ganaraju): the TensorFlow DCGAN tutorial on
-MNIST, trained by the DCGAN-paper guidelines the seed lists (its sections IV
+MNIST, trained by the DCGAN-paper guidelines the source lists (its sections IV
 and V).
 
 G: Dense seed -> 7x7x256 -> Conv2DTranspose 128 (stride 1) -> 64 (stride 2)
@@ -14,40 +14,40 @@ from configs import default
 
 def get_config():
   config = default.get_config()
-  config.data.name = 'mnist'  # [seed]
-  config.data.batch_size = 128  # [seed] "mini-batch size of 128".
+  config.data.name = 'mnist'  # [source]
+  config.data.batch_size = 128  # [source] "mini-batch size of 128".
 
-  config.model.generator = 'dcgan_tutorial_g'  # [seed] the tutorial's G.
-  config.model.discriminator = 'dcgan_tutorial_d'  # [seed] the tutorial's D.
-  config.model.noise_dim = 100  # [seed] the tutorial's 100-d seed.
-  config.model.noise_distribution = 'normal'  # [seed] tf.random.normal.
-  # [seed] guidelines: "ReLU in generator for all layers except the output,
+  config.model.generator = 'dcgan_tutorial_g'  # [source] the tutorial's G.
+  config.model.discriminator = 'dcgan_tutorial_d'  # [source] the tutorial's D.
+  config.model.noise_dim = 100  # [source] the tutorial's 100-d seed.
+  config.model.noise_distribution = 'normal'  # [source] tf.random.normal.
+  # [source] guidelines: "ReLU in generator for all layers except the output,
   # which uses Tanh"; "LeakyReLU in the discriminator", slope 0.2.
   config.model.g_activation = 'relu'
   config.model.leaky_relu_slope = 0.2
-  # [seed] "batchnorm in both the generator and the discriminator", except
+  # [source] "batchnorm in both the generator and the discriminator", except
   # "the generator output layer and the discriminator input layer".
   config.model.d_batchnorm = True
-  # [seed] "initialized from a zero-centered Normal distribution with
+  # [source] "initialized from a zero-centered Normal distribution with
   # standard deviation 0.02".
   config.model.kernel_init = 'normal_0.02'
-  # [seed] the tutorial's Dropout(0.3) after each D conv.
+  # [source] the tutorial's Dropout(0.3) after each D conv.
   config.model.d_dropout = 0.3
   # [unstated] Keras BatchNormalization defaults, as in the tutorial.
   config.model.bn_epsilon = 1e-3
   config.model.bn_momentum = 0.99
 
-  # [seed] cross-entropy on D's logit; G's loss is cross-entropy against
+  # [source] cross-entropy on D's logit; G's loss is cross-entropy against
   # "real" labels (non-saturating).
   config.loss.name = 'non_saturating'
 
-  # [seed] "Adam ... learning rate 0.0002 ... beta1 0.5".
+  # [source] "Adam ... learning rate 0.0002 ... beta1 0.5".
   config.optimizer.g_learning_rate = 2e-4
   config.optimizer.d_learning_rate = 2e-4
   config.optimizer.b1 = 0.5
   config.optimizer.b2 = 0.999  # [unstated] Adam's default.
 
-  # [seed] the tutorial's train_step: one generator forward, both losses
+  # [source] the tutorial's train_step: one generator forward, both losses
   # from one discriminator pass under two gradient tapes, both applied.
   config.train.update_scheme = 'simultaneous'
   config.train.num_epochs = 50  # [unstated] the tutorial's EPOCHS = 50.

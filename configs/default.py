@@ -1,4 +1,4 @@
-"""Defaults shared by every experiment: the config schema of DESIGN.md.
+"""Defaults shared by every experiment, and with them the config schema.
 
 Experiment configs import `get_config()` from here and override what the
 experiment specifies. Every field is documented once, here.
@@ -96,8 +96,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.mlp = ml_collections.ConfigDict()
   config.model.mlp.g_hidden = (256, 512)
   config.model.mlp.d_hidden = (512, 256)
-  # conv_gan_g / conv_gan_d (seed 004): convs per net, their output channels,
-  # square filter size and stride, and max pooling between the convs.
+  # conv_gan_g / conv_gan_d (Kapoor & Orozco): convs per net, their output
+  # channels, square filter size and stride, and max pooling between the convs.
   config.model.conv_gan = ml_collections.ConfigDict()
   config.model.conv_gan.num_layers = 2
   config.model.conv_gan.features = 5
@@ -156,7 +156,7 @@ def get_config() -> ml_collections.ConfigDict:
   # -1 = the images actually loaded; > 0 = that many.
   config.train.epoch_size = 0
   # One train step is d_steps_per_g_step discriminator updates (n_critic)
-  # then g_steps_per_d_step generator updates (seed 003's k-step schedule
+  # then g_steps_per_d_step generator updates (He's k-step schedule
   # has k - 1). At most one of them may exceed 1.
   config.train.d_steps_per_g_step = 1
   config.train.g_steps_per_d_step = 1

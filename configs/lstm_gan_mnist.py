@@ -12,8 +12,8 @@ def get_config():
   config = mlp_gan_mnist.get_config()
   config.model.generator = 'lstm_g'
   config.model.discriminator = 'lstm_d'
-  config.model.lstm.num_layers = 2  # [seed] Table 1 "Layers 2".
-  # [seed] Table 2 tunes "Number of Units"; [unstated] value.
+  config.model.lstm.num_layers = 2  # [source] Table 1 "Layers 2".
+  # [source] Table 2 tunes "Number of Units"; [unstated] value.
   config.model.lstm.units = 128
-  config.optimizer.grad_clip_norm = 5.0  # [seed] "Max Gradient Norm 5.0".
+  config.optimizer.grad_clip_norm = 5.0  # [source] "Max Gradient Norm 5.0".
   return config

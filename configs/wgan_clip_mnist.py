@@ -1,5 +1,5 @@
 """The original WGAN (Arjovsky et al. 2017) on MNIST, with weight clipping:
-the variant seed 000 (section 4.1) names before moving to the gradient
+the variant Sun & Yang (section 4.1) names before moving to the gradient
 penalty. Seed 000's DCGAN architecture (configs/dcgan_mnist.py, no BatchNorm
 in D) with the WGAN paper's training: RMSProp at 5e-5, five critic updates
 per G update, critic weights clipped to [-0.01, 0.01].

@@ -13,10 +13,10 @@ from configs import dcgan_mnist
 
 def get_config():
   config = dcgan_mnist.get_config()
-  config.loss.name = 'wgan_gp'  # [seed] WGAN with gradient penalty.
+  config.loss.name = 'wgan_gp'  # [source] WGAN with gradient penalty.
   # [unstated] Gulrajani et al.'s lambda = 10.
   config.loss.gp_weight = 10.0
-  # [seed] "exactly the same as DCGAN": one critic update per G update
+  # [source] "exactly the same as DCGAN": one critic update per G update
   # (Gulrajani et al. use 5; --config.train.d_steps_per_g_step=5 for theirs).
   config.train.d_steps_per_g_step = 1
   # Precision, not the recipe: under --config.model.compute_dtype=bfloat16

@@ -11,9 +11,9 @@ from configs import dcgan_svhn
 
 def get_config():
   config = dcgan_svhn.get_config()
-  config.loss.name = 'wgan_gp'  # [seed] WGAN with gradient penalty.
+  config.loss.name = 'wgan_gp'  # [source] WGAN with gradient penalty.
   config.loss.gp_weight = 10.0  # [unstated] Gulrajani et al.'s lambda.
-  config.train.d_steps_per_g_step = 1  # [seed] hyper-parameters as DCGAN.
+  config.train.d_steps_per_g_step = 1  # [source] hyper-parameters as DCGAN.
   # As configs/wgan_gp_mnist.py: the generator stays float32 under a
   # bfloat16 compute dtype (measured there).
   config.model.g_compute_dtype = 'float32'

@@ -1,10 +1,10 @@
 """A run's pictures and page: python -m jaxgan.report --workdir=DIR
 
 Writes DIR/report/: progress.gif (the fixed-noise grids over training),
-losses.png, gradients.png (seed 002, Figs. 8-10), real_vs_fake.png,
-latent_walk.png (seed 001, section 6.1), metrics.png (when evaluation ran)
-and index.html, one self-contained page with the config, the metric table
-and every figure. Training writes it at its end too (config.report.at_end).
+losses.png, gradients.png (Singh, Figs. 8-10), real_vs_fake.png,
+latent_walk.png (Vijaya Lakshmi & Ganaraju, section 6.1), metrics.png (when
+evaluation ran) and index.html, one self-contained page with the config, the
+metric table and every figure. Training writes it at its end too (config.report.at_end).
 
 python -m jaxgan.report --compare DIR1 DIR2 ... [--out=DIR] overlays the
 curves of several runs (saturating vs non-saturating, DCGAN vs WGAN-GP) in
@@ -115,7 +115,7 @@ def _curve_figures(figs: FigureList, histories, smoothing: float,
       figures.plot_curves(histories, figures.GRADIENT_PANELS, smoothing,
                           title, ncols=3),
       'Mean, standard deviation and global norm over every element of each '
-      'network\'s gradient at the logged steps (seed 002, Figs. 9-10).',
+      'network\'s gradient at the logged steps (Singh, Figs. 9-10).',
       no_scalars + ', or the run predates gradient statistics')
   figs.add_figure(
       'metrics.png', figures.plot_metrics(histories, title),

@@ -115,7 +115,7 @@ class StepOptions:
 
 def gradient_statistics(grads, net: str) -> Metrics:
   """Global norm, mean and standard deviation over every element of a
-  network's gradient, in float32 whatever the gradient's dtype (seed 002
+  network's gradient, in float32 whatever the gradient's dtype (Singh
   plots G's mean and std per iteration to show the saturating loss starving
   the generator)."""
   leaves = [g.astype(jnp.float32) for g in jax.tree.leaves(grads)]

@@ -85,7 +85,7 @@ def test_auto_picks_matmul_on_cpu_only():
 # per-layer tests above check each convolution's outputs and gradients.
 @pytest.mark.slow
 def test_dcgan_trains_the_same_with_either_implementation():
-  """Train steps of the seed-000 DCGAN, native vs matmul convolutions.
+  """Train steps of the Sun & Yang's DCGAN, native vs matmul convolutions.
 
   After one step the params agree to 1% of what the update moved them. Over
   further steps Adam's normalisation amplifies float32 round-off on near-zero

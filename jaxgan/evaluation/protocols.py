@@ -1,5 +1,5 @@
-"""The DCGAN paper's evaluation protocols (seed 001, sections VII and IX;
-seed 003, section 1.5).
+"""The DCGAN paper's evaluation protocols (Vijaya Lakshmi & Ganaraju,
+sections VII and IX; He, section 1.5).
 
 - Nearest-neighbour classification: a 1-NN classifier in pixel space fitted
   on class-conditional generated samples, scored on the real test set, next

@@ -1,9 +1,9 @@
 """Class-conditional DCGAN (cdcgan_g / cdcgan_d): the DCGAN paper's protocol
-(seed 001, section IX) scores class-conditional samples with a nearest-
-neighbour classifier, so G must draw a digit of a given class.
+(Vijaya Lakshmi & Ganaraju, section IX) scores class-conditional samples with a
+nearest-neighbour classifier, so G must draw a digit of a given class.
 
-G: a learnt label embedding is concatenated to z, then seed 003's DCGAN
-generator. D: seed 003's strided convs, conditioned either by one-hot label
+G: a learnt label embedding is concatenated to z, then He's DCGAN
+generator. D: He's strided convs, conditioned either by one-hot label
 maps concatenated to the image (`concat`, as in the DCGAN authors' MNIST
 code) or by a projection (`projection`, Miyato & Koyama 2018: logit =
 dense(h) + <embed(y), h>).

@@ -1,4 +1,4 @@
-"""Convolutional GAN of seed 004 (Kapoor & Orozco), with or without pooling.
+"""Convolutional GAN of Kapoor & Orozco, with or without pooling.
 
 Not the DCGAN: a few small convolutions "capped with a fully connected
 linear layer" (its Figure 1b/1c), with Table 1's 2 layers of 5 output

@@ -1,12 +1,13 @@
 """Deep convolutional GANs: one generator and one discriminator module whose
-layer lists are set by the registry entries below, one per seed:
+layer lists are set by the registry entries below, one per source:
 
-  dcgan_mnist_g / dcgan_svhn_g / dcgan_d    seed 000 (Keras, TF-tutorial style)
+  dcgan_mnist_g / dcgan_svhn_g / dcgan_d    Sun & Yang (Keras, TF-tutorial style)
   dcgan_mnist_code_g                        Sun & Yang's released code
-  dcgan_tutorial_g / dcgan_tutorial_d       seed 001 (the TF tutorial itself)
-  dcgan_torch_g / dcgan_torch_d             seed 002 (PyTorch DCGAN style)
-  dcgan_radford_g / dcgan_radford_d         seed 003, 28x28
-  dcgan_radford64_g / dcgan_radford64_d     seed 003, 64x64 (its Figure 4)
+  dcgan_tutorial_g / dcgan_tutorial_d       Vijaya Lakshmi & Ganaraju (the TF
+                                            tutorial itself)
+  dcgan_torch_g / dcgan_torch_d             Singh (PyTorch DCGAN style)
+  dcgan_radford_g / dcgan_radford_d         He, 28x28
+  dcgan_radford64_g / dcgan_radford64_d     He, 64x64 (its Figure 4)
 
 What the DCGAN paper's guidelines leave to the experiment (ReLU or LeakyReLU
 in G, BatchNorm in D, dropout, init, BatchNorm scale and bias) comes from
@@ -180,7 +181,7 @@ def _d(cfg, blocks, head=None, use_bias=True) -> ConvDiscriminator:
   return ConvDiscriminator(conv_trunk(cfg, blocks, use_bias), head)
 
 
-# --- seed 000 (Sun & Yang) sections 2.1 and 3.1: Dense -> 7x7x256 (SVHN:
+# --- Sun & Yang sections 2.1 and 3.1: Dense -> 7x7x256 (SVHN:
 # 8x8x256), 5x5 transposed convs 128/64/C with strides 1/2/2; D: 5x5 stride-2
 # convs 64/128/256, Flatten, Dense(1). The same D for 28x28x1 and 32x32x3.
 SEED000_G_BLOCKS = lambda channels: (ConvSpec(128, 5, 1), ConvSpec(64, 5, 2),
@@ -214,8 +215,9 @@ def _seed000_d(cfg, image_shape):
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2)])
 
 
-# --- seed 001: the TensorFlow DCGAN tutorial it builds on. G as seed 000's
-# (for the image's channels); D has two 5x5 stride-2 convs, 64 and 128.
+# --- Vijaya Lakshmi & Ganaraju: the TensorFlow DCGAN tutorial it builds on.
+# G as Sun & Yang's (for the image's channels); D has two 5x5 stride-2 convs,
+# 64 and 128.
 @generators.register('dcgan_tutorial_g')
 def _seed001_g(cfg, image_shape):
   base = quarter_size('dcgan_tutorial_g', image_shape)
@@ -223,7 +225,7 @@ def _seed001_g(cfg, image_shape):
                         (base, base, 256))
 
 
-# The tutorial's D is also Radford et al.'s 28x28 one (seed 003, below).
+# The tutorial's D is also Radford et al.'s 28x28 one (He, below).
 @discriminators.register('dcgan_tutorial_d')
 @discriminators.register('dcgan_radford_d')
 def _two_conv_d(cfg, image_shape):
@@ -231,7 +233,7 @@ def _two_conv_d(cfg, image_shape):
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2)])
 
 
-# --- seed 002: the PyTorch DCGAN for 28x28 (ConvTranspose2d(k, s, p) blocks
+# --- Singh: the PyTorch DCGAN for 28x28 (ConvTranspose2d(k, s, p) blocks
 # from z as a 1x1 map: 1 -> 4 -> 7 -> 14 -> 28; D mirrors it and ends with a
 # 4x4 conv to one logit). PyTorch layers there have no biases.
 @generators.register('dcgan_torch_g')
@@ -250,7 +252,7 @@ def _seed002_d(cfg, image_shape):
             use_bias=False)
 
 
-# --- seed 003: Radford et al.'s DCGAN. Project and reshape, then
+# --- He: Radford et al.'s DCGAN. Project and reshape, then
 # fractionally-strided (transposed, stride 2) 5x5 convs; D: strided 5x5 convs.
 # 28x28: 7x7x128 -> 14x14x64 -> 28x28xC. 64x64 (Figure 4): 4x4x1024 -> 8x8x512
 # -> 16x16x256 -> 32x32x128 -> 64x64xC.

@@ -38,7 +38,8 @@ def leaky_relu(slope: float):
 ACTIVATIONS = ('relu', 'leaky_relu')
 
 # BatchNorm scale initialisers: Keras/TF/Flax start at 1; the PyTorch DCGAN
-# tutorial (seed 002) draws it from N(1, 0.02) like its other weights.
+# tutorial, which Singh's code follows, draws it from N(1, 0.02) like its
+# other weights.
 BN_SCALE_INITS = ('ones', 'normal_1_0.02')
 
 

@@ -1,4 +1,4 @@
-"""LSTM GAN of seed 004 (Kapoor & Orozco): image rows as a sequence, LSTM
+"""LSTM GAN of Kapoor & Orozco: image rows as a sequence, LSTM
 layers "capped with a fully connected linear layer".
 
   lstm_g: z fed at each of H steps -> LSTM layers -> Dense(W*C) per step

@@ -1,4 +1,4 @@
-"""Linear (MLP) GAN of seed 004 (Kapoor & Orozco): G's hidden layers grow,
+"""Linear (MLP) GAN of Kapoor & Orozco: G's hidden layers grow,
 D's shrink, both on flattened images; dropout after every hidden layer.
 
   mlp_g: z -> Dense(h1) -> ... -> Dense(H*W*C) -> tanh -> image

@@ -141,7 +141,7 @@ def _show(ax, grid: np.ndarray, title: str) -> None:
 
 def plot_real_vs_fake(real_grid: np.ndarray, fake_grid: np.ndarray,
                       real_title: str, fake_title: str) -> Figure:
-  """Two uint8 image grids side by side (seed 002, Fig. 17)."""
+  """Two uint8 image grids side by side (Singh, Fig. 17)."""
   fig = Figure(figsize=(12, 6.4), dpi=DPI, layout='constrained')
   FigureCanvasAgg(fig)
   for ax, grid, title in zip(fig.subplots(1, 2), (real_grid, fake_grid),

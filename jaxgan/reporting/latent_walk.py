@@ -1,5 +1,5 @@
-"""Walking in the latent space (seed 001, section 6.1): images along paths
-between random latent points. Smooth, semantic changes along a path show a
+"""Walking in the latent space (Vijaya Lakshmi & Ganaraju, section 6.1):
+images along paths between random latent points. Smooth, semantic changes along a path show a
 learned manifold; sharp jumps are a sign of memorisation."""
 
 from typing import List, Tuple

@@ -1,4 +1,4 @@
-"""The training as an animation (seed 002): one frame per saved fixed-noise
+"""The training as an animation (Singh): one frame per saved fixed-noise
 grid, each labelled with its step."""
 
 import math
