@@ -14,7 +14,7 @@ model; the port differs from it in three places, all taken here:
   python -m jaxgan.main --config=configs/cdcgan_he_mnist.py --workdir=runs/cdcgan_he_mnist
 """
 
-from configs import cdcgan_radford_mnist
+from jaxgan.configs import cdcgan_radford_mnist
 
 
 def get_config():

@@ -10,7 +10,7 @@ BatchNorm without scale and bias, which section IX found better.
   python -m jaxgan.main --config=configs/cdcgan_mnist.py --workdir=runs/cdcgan_mnist
 """
 
-from configs import dcgan_radford_mnist
+from jaxgan.configs import dcgan_radford_mnist
 
 
 def get_config():

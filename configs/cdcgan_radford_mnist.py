@@ -22,7 +22,7 @@ of jaxgan's steps, each one D and one G update on fresh noise.
   python -m jaxgan.main --config=configs/cdcgan_radford_mnist.py --workdir=runs/cdcgan_radford_mnist
 """
 
-from configs import cdcgan_mnist
+from jaxgan.configs import cdcgan_mnist
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 004 (Kapoor & Orozco): the convolutional GAN without pooling.
+"""Kapoor & Orozco: the convolutional GAN without pooling.
 
 Table 1's settings (configs/mlp_gan_mnist.py) with 2 conv layers of 5 output
 channels per net, capped with a dense layer, and gradient clipping at global
@@ -7,7 +7,7 @@ norm 5.0.
   python -m jaxgan.main --config=configs/conv_gan_mnist.py --workdir=runs/conv_gan
 """
 
-from configs import mlp_gan_mnist
+from jaxgan.configs import mlp_gan_mnist
 
 
 def get_config():

@@ -1,10 +1,10 @@
-"""Seed 004 (Kapoor & Orozco): the convolutional GAN with pooling layers
+"""Kapoor & Orozco: the convolutional GAN with pooling layers
 between the convolutions (Table 1: pooling kernel 2x2, stride 1x1).
 
   python -m jaxgan.main --config=configs/conv_pool_gan_mnist.py --workdir=runs/conv_pool_gan
 """
 
-from configs import conv_gan_mnist
+from jaxgan.configs import conv_gan_mnist
 
 
 def get_config():

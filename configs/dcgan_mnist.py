@@ -1,4 +1,4 @@
-"""Seed 000, section 2: DCGAN on MNIST (Sun & Yang, "Implementing GAN on MNIST and SVHN").
+"""Sun & Yang, "Implementing GAN on MNIST and SVHN", section 2: DCGAN on MNIST.
 
 What the source states is marked [source]. What it leaves unstated follows the
 TensorFlow DCGAN tutorial its Keras code is built on, marked [unstated].
@@ -6,7 +6,7 @@ TensorFlow DCGAN tutorial its Keras code is built on, marked [unstated].
   python -m jaxgan.main --config=configs/dcgan_mnist.py --workdir=runs/dcgan_mnist
 """
 
-from configs import default
+from jaxgan.configs import default
 
 
 def get_config():

@@ -17,7 +17,7 @@ batch 256, Keras BatchNorm defaults, 100 epochs) is as in dcgan_mnist.
   python -m jaxgan.main --config=configs/dcgan_mnist_code.py --workdir=runs/dcgan_mnist_code
 """
 
-from configs import dcgan_mnist
+from jaxgan.configs import dcgan_mnist
 
 
 def get_config():

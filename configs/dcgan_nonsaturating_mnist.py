@@ -1,4 +1,4 @@
-"""Seed 002 (Singh): the PyTorch-style DCGAN on MNIST, non-saturating loss.
+"""Singh: the PyTorch-style DCGAN on MNIST, non-saturating loss.
 
 G: ConvTranspose2d + BatchNorm + ReLU blocks from z as a 1x1 map
 (1 -> 4 -> 7 -> 14 -> 28), then ConvTranspose2d to 1 channel and tanh.
@@ -9,7 +9,7 @@ G minimises -log D(G(z)) (the source's "without saturation" run).
   python -m jaxgan.main --config=configs/dcgan_nonsaturating_mnist.py --workdir=runs/dcgan_ns
 """
 
-from configs import default
+from jaxgan.configs import default
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 003's 64x64 DCGAN (its Figure 4): uniform z projected to 4x4x1024,
+"""He's 64x64 DCGAN (his Figure 4): uniform z projected to 4x4x1024,
 four fractionally-strided 5x5 convs to 8x8x512, 16x16x256, 32x32x128 and
 64x64x3. On CelebA faces, center-cropped to 108x108 and resized to 64x64 as
 the DCGAN authors' code prepares them.
@@ -6,7 +6,7 @@ the DCGAN authors' code prepares them.
   python -m jaxgan.main --config=configs/dcgan_radford_celeba.py --workdir=runs/dcgan_celeba
 """
 
-from configs import dcgan_radford_mnist
+from jaxgan.configs import dcgan_radford_mnist
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 003 (He): Radford et al.'s DCGAN replicated on MNIST with the k-step
+"""He: Radford et al.'s DCGAN replicated on MNIST with the k-step
 update schedule.
 
 G: uniform z -> project and reshape to 7x7x128 -> BatchNorm + ReLU ->
@@ -10,7 +10,7 @@ dcgan_radford64_g / _d, trained by configs/dcgan_radford_celeba.py.
   python -m jaxgan.main --config=configs/dcgan_radford_mnist.py --workdir=runs/dcgan_radford
 """
 
-from configs import default
+from jaxgan.configs import default
 
 
 def get_config():

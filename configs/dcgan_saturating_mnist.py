@@ -1,4 +1,4 @@
-"""Seed 002 (Singh): the PyTorch-style DCGAN on MNIST, saturating loss.
+"""Singh: the PyTorch-style DCGAN on MNIST, saturating loss.
 
 configs/dcgan_nonsaturating_mnist.py with G minimising log(1 - D(G(z))), the
 minimax objective, whose gradient -1/(1 - D(G(z))) stays small while D
@@ -7,7 +7,7 @@ rejects the fakes (the source's "with saturation" run).
   python -m jaxgan.main --config=configs/dcgan_saturating_mnist.py --workdir=runs/dcgan_sat
 """
 
-from configs import dcgan_nonsaturating_mnist
+from jaxgan.configs import dcgan_nonsaturating_mnist
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 000, section 3: DCGAN on SVHN (Sun & Yang).
+"""Sun & Yang, section 3: DCGAN on SVHN.
 
 The MNIST DCGAN of configs/dcgan_mnist.py with the changes section 3 names:
 G projects to 8x8x256 and its last layer has 3 filters (32x32x3 images); D is
@@ -7,7 +7,7 @@ unchanged but for its 32x32x3 input; 200 epochs.
   python -m jaxgan.main --config=configs/dcgan_svhn.py --workdir=runs/dcgan_svhn
 """
 
-from configs import dcgan_mnist
+from jaxgan.configs import dcgan_mnist
 
 
 def get_config():

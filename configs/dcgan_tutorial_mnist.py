@@ -1,4 +1,4 @@
-"""Seed 001 (Vijaya Lakshmi & Ganaraju): the TensorFlow DCGAN tutorial on
+"""Vijaya Lakshmi & Ganaraju: the TensorFlow DCGAN tutorial on
 MNIST, trained by the DCGAN-paper guidelines the source lists (its sections IV
 and V).
 
@@ -9,7 +9,7 @@ stride 2), Flatten, Dense(1) logit ("positive values for real images").
   python -m jaxgan.main --config=configs/dcgan_tutorial_mnist.py --workdir=runs/dcgan_tutorial
 """
 
-from configs import default
+from jaxgan.configs import default
 
 
 def get_config():

@@ -1,11 +1,11 @@
-"""Seed 004 (Kapoor & Orozco): the LSTM GAN. The image's 28 rows are the
+"""Kapoor & Orozco: the LSTM GAN. The image's 28 rows are the
 sequence; 2 LSTM layers per net, capped with a dense layer; gradient clipping
 at global norm 5.0 and Table 1's other settings (configs/mlp_gan_mnist.py).
 
   python -m jaxgan.main --config=configs/lstm_gan_mnist.py --workdir=runs/lstm_gan
 """
 
-from configs import mlp_gan_mnist
+from jaxgan.configs import mlp_gan_mnist
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 004 (Kapoor & Orozco, "Experiments with GANs"): the linear (MLP) GAN
+"""Kapoor & Orozco, "Experiments with GANs": the linear (MLP) GAN
 on MNIST, with its Table 1 "unchanged network parameters", which the conv and
 LSTM GAN configs import from here.
 
@@ -8,7 +8,7 @@ image -> Dense layers shrinking in size -> Dense(1) logit. Dropout 0.5.
   python -m jaxgan.main --config=configs/mlp_gan_mnist.py --workdir=runs/mlp_gan
 """
 
-from configs import default
+from jaxgan.configs import default
 
 
 def get_config():

@@ -7,7 +7,7 @@ CPU (README, Results); configs/mlp_gan_mnist.py is the full recipe.
   python -m jaxgan.main --config=configs/quick_look_mnist.py --workdir=runs/quick_look
 """
 
-from configs import mlp_gan_mnist
+from jaxgan.configs import mlp_gan_mnist
 
 
 def get_config():

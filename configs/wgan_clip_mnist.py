@@ -1,13 +1,13 @@
 """The original WGAN (Arjovsky et al. 2017) on MNIST, with weight clipping:
 the variant Sun & Yang (section 4.1) names before moving to the gradient
-penalty. Seed 000's DCGAN architecture (configs/dcgan_mnist.py, no BatchNorm
+penalty. Sun & Yang's DCGAN architecture (configs/dcgan_mnist.py, no BatchNorm
 in D) with the WGAN paper's training: RMSProp at 5e-5, five critic updates
 per G update, critic weights clipped to [-0.01, 0.01].
 
   python -m jaxgan.main --config=configs/wgan_clip_mnist.py --workdir=runs/wgan_clip
 """
 
-from configs import dcgan_mnist
+from jaxgan.configs import dcgan_mnist
 
 
 def get_config():

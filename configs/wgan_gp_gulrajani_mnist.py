@@ -13,7 +13,7 @@ the gradient penalty was published with.
   python -m jaxgan.main --config=configs/wgan_gp_gulrajani_mnist.py --workdir=runs/wgan_gp_gulrajani
 """
 
-from configs import wgan_gp_mnist
+from jaxgan.configs import wgan_gp_mnist
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 000, section 4.1: WGAN with gradient penalty on MNIST (Sun & Yang).
+"""Sun & Yang, section 4.1: WGAN with gradient penalty on MNIST.
 
 "All the structures and the hyper-parameters are exactly the same as DCGAN"
 (configs/dcgan_mnist.py); only the loss changes: the critic maximises
@@ -8,7 +8,7 @@ maximises E[C(G(z))].
   python -m jaxgan.main --config=configs/wgan_gp_mnist.py --workdir=runs/wgan_gp_mnist
 """
 
-from configs import dcgan_mnist
+from jaxgan.configs import dcgan_mnist
 
 
 def get_config():

@@ -1,4 +1,4 @@
-"""Seed 000, section 4.2: WGAN with gradient penalty on SVHN (Sun & Yang).
+"""Sun & Yang, section 4.2: WGAN with gradient penalty on SVHN.
 
 The SVHN DCGAN of configs/dcgan_svhn.py (200 epochs) with the WGAN-GP loss of
 configs/wgan_gp_mnist.py.
@@ -6,7 +6,7 @@ configs/wgan_gp_mnist.py.
   python -m jaxgan.main --config=configs/wgan_gp_svhn.py --workdir=runs/wgan_gp_svhn
 """
 
-from configs import dcgan_svhn
+from jaxgan.configs import dcgan_svhn
 
 
 def get_config():

@@ -30,8 +30,8 @@ from jax.sharding import Mesh
 from ml_collections import config_flags
 import numpy as np
 
-from configs import dcgan_mnist
-from jaxgan import bench_references, config_validation, data, op_profile, parallel, run_length, steps, train
+from jaxgan.configs import dcgan_mnist
+from jaxgan import assemble, bench_references, config_validation, data, op_profile, parallel, run_length, steps
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -92,8 +92,8 @@ def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
   if mesh is not None:
     parallel.check_batch_size(batch_size, mesh)
   shape = data.dataset_spec(config.data.name).image_shape
-  g_model, d_model = train.build_models(config)
-  state, train_step = train.initial_state_and_step(
+  g_model, d_model = assemble.build_models(config)
+  state, train_step = assemble.initial_state_and_step(
       config, g_model, d_model, shape, jax.random.key(0), mesh)
   step_fn = jax.jit(steps.make_multi_step(train_step,
                                           run_length.steps_per_call(config.train)),

@@ -1,4 +1,4 @@
-"""Seed 000's DCGAN train step in PyTorch and in TF/Keras, for `jaxgan.bench`.
+"""Sun & Yang's DCGAN train step in PyTorch and in TF/Keras, for `jaxgan.bench`.
 
 The same math as jaxgan's step for configs/dcgan_mnist.py: the same layers
 (Dense 100->7*7*256 + BN + LeakyReLU(0.3), 5x5 transposed convs 128/64/1 with

@@ -41,5 +41,4 @@ def user_errors_exit():
   try:
     yield
   except JaxganError as e:
-    logging.error('%s', e)
     exit_with_error(str(e), e.exit_code)

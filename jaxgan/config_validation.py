@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import data, divergence, losses, models, optimizers, steps
+from jaxgan import data, divergence, losses, models, optimizers, sampling, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import metrics, shipped
 from jaxgan.models import conditional, layers, precision
@@ -116,7 +116,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _choice(config, 'model.generator', models.generators.names())
   _choice(config, 'model.discriminator', models.discriminators.names())
   _int(config, 'model.noise_dim', 1)
-  _choice(config, 'model.noise_distribution', steps.NOISE_DISTRIBUTIONS)
+  _choice(config, 'model.noise_distribution', sampling.NOISE_DISTRIBUTIONS)
   num_classes = _int(config, 'model.num_classes', 0)
   dataset_classes = data.DATASETS[config.data.name].num_classes
   if num_classes > dataset_classes:

@@ -11,13 +11,14 @@ to a run that never stopped.
 import dataclasses
 import os
 import time
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
+from absl import logging
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import files, parallel
+from jaxgan import checkpoints, files, parallel
 from jaxgan.errors import DivergenceError
 from jaxgan.state import GANState
 
@@ -108,3 +109,51 @@ class Guard:
         f'{"is" if len(quantities) == 1 else "are"} not finite (NaN or inf; '
         f'the last check that passed was at step {last_checked}). {kept} '
         f'{advice}')
+
+
+class Recovery:
+  """Checks the run at log, save and evaluation points and, on a divergence,
+  restores the last good state on the new random stream, or raises the
+  guard's error. Holds the stream's keys and the last step that passed."""
+
+  def __init__(self, guard: Guard, manager,
+               initial_state: Callable[[], GANState], loop_key: jax.Array,
+               data_key: jax.Array, start_step: int,
+               restore_fallback: bool = False):
+    self.guard, self.manager = guard, manager
+    self.initial_state = initial_state
+    self.run_loop_key, self.run_data_key = loop_key, data_key
+    self.last_checked = start_step
+    self.restore_fallback = restore_fallback
+
+  @property
+  def keys(self) -> Tuple[jax.Array, jax.Array]:
+    """The loop and data keys of the current stream."""
+    return stream_keys(self.run_loop_key, self.run_data_key,
+                       self.guard.rollbacks)
+
+  def check(self, step: int, scalars: dict, state: GANState
+            ) -> Optional[Tuple[GANState, int]]:
+    """None if `scalars` and `state` are finite; else the restored state and
+    its step (a rollback), or DivergenceError (train.on_nan)."""
+    quantities = nonfinite(scalars, state)
+    if not quantities:
+      self.last_checked = step
+      return None
+    last_good = self.manager.latest_step()
+    if not self.guard.may_roll_back():
+      raise self.guard.error(step, quantities, self.last_checked, last_good,
+                             str(self.manager.directory))
+    good = checkpoints.restore(self.manager, state,
+                               fallback=self.restore_fallback)
+    if good is None:  # Nothing saved yet: the run's own initialisation.
+      good = self.initial_state()
+    good_step = int(parallel.to_host(good.step))
+    self.guard.record_rollback(step, quantities, good_step)
+    logging.warning(
+        'Training diverged at step %d: %s not finite. Rolled back to step %d '
+        'on a new random stream (rollback %d of train.max_rollbacks=%d).',
+        step, ', '.join(quantities), good_step, self.guard.rollbacks,
+        self.guard.max_rollbacks)
+    self.last_checked = good_step
+    return good, good_step

@@ -18,7 +18,7 @@ from absl import logging
 from jaxgan import cli, config_validation, runs
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import quality as quality_lib
-from jaxgan.evaluation import report, shipped
+from jaxgan.evaluation import results, shipped
 
 FLAGS = flags.FLAGS
 
@@ -37,18 +37,27 @@ def evaluate(workdir: str, num_samples: int = 10000, checkpoint: str = 'latest',
                         f'>= {minimum}.')
   config = evaluation_config(workdir, evaluator_dir, evaluator_source)
   g_model, d_model, state = runs.load_state(workdir, config, checkpoint)
-  names = report.applicable_protocols(config, protocols, d_model)
-  step = int(state.step)
-  logging.info('Evaluating %s at step %d (--checkpoint=%s).', workdir, step,
-               checkpoint)
+  logging.info('Evaluating %s at step %d (--checkpoint=%s).', workdir,
+               int(state.step), checkpoint)
+  result = evaluate_state(config, g_model, d_model, state, num_samples, seed,
+                          protocols, nn_samples, svm_labels, checkpoint)
+  return result, results.write_json(workdir, result['step'], result)
+
+
+def evaluate_state(config, g_model, d_model, state, num_samples: int = 10000,
+                   seed: int = 0, protocols: str = 'auto',
+                   nn_samples: int = 0, svm_labels: int = 1000,
+                   checkpoint: str = ''):
+  """The metrics of `state`'s generator next to the real-data reference,
+  and the protocols that apply: the record `evaluate` writes."""
+  names = results.applicable_protocols(config, protocols, d_model)
   quality, splits = quality_lib.from_config(config, num_samples, seed)
-  generated = report.sample_metrics(config, g_model, state, quality, seed)
-  protocol_results = report.run_protocols(
+  generated = results.sample_metrics(config, g_model, state, quality, seed)
+  protocol_results = results.run_protocols(
       config, g_model, d_model, state, splits, names,
       nn_samples or num_samples, svm_labels, seed)
-  result = report.result_record(step, quality, generated, protocol_results,
-                                checkpoint)
-  return result, report.write_json(workdir, step, result)
+  return results.result_record(int(state.step), quality, generated,
+                              protocol_results, checkpoint)
 
 
 def evaluation_config(workdir: str, evaluator_dir=None,
@@ -77,7 +86,7 @@ def define_flags():
       'protocols', 'auto',
       'auto (nearest_neighbour for conditional runs, discriminator_svm for '
       'all) | none | a comma-separated list of '
-      f'{", ".join(report.PROTOCOLS)}.')
+      f'{", ".join(results.PROTOCOLS)}.')
   flags.DEFINE_integer(
       'nn_samples', 0, 'Generated samples the 1-NN classifier is fitted on '
       '(0 = --num_samples).')
@@ -102,7 +111,7 @@ def main(argv):
                             FLAGS.nn_samples, FLAGS.svm_labels,
                             FLAGS.evaluator_dir, FLAGS.evaluator_source)
   print(f'Step {result["step"]} of {FLAGS.workdir}:\n')
-  print(report.format_table(result))
+  print(results.format_table(result))
   print(f'\nWritten to {path}')
   sys.stdout.flush()
 

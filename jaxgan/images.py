@@ -1,13 +1,20 @@
-"""Image grids for samples: float [-1, 1] batches -> one uint8 PNG."""
+"""Image pixels and grids: uint8 <-> the generator's [-1, 1], and float
+batches -> one uint8 PNG."""
 
 import math
 from typing import Optional
 
+import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
 from jaxgan import files
 from jaxgan.errors import ConfigError
+
+
+def to_unit_range(images_uint8: jnp.ndarray) -> jnp.ndarray:
+  """uint8 [0, 255] -> float32 [-1, 1], the range of the generator's tanh."""
+  return images_uint8.astype(jnp.float32) / 127.5 - 1.0
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Trains a GAN: python -m jaxgan.main --config=configs/dcgan_mnist.py --workdir=DIR
 
-Override any config field on the command line, e.g.
+--config takes a config file's path or a shipped config's name
+(--config=dcgan_mnist). Override any config field on the command line, e.g.
   --config.train.num_steps=300 --config.data.batch_size=64
 Rerunning with the same --workdir resumes from its latest checkpoint.
 Exit codes: 0 done, 2 bad flag/config/data/workdir, 1 damaged checkpoint,
@@ -19,15 +20,15 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
-from jaxgan import cli, config_validation, interrupts, parallel
+from jaxgan import cli, config_files, config_validation, interrupts, parallel
 from jaxgan.errors import ConfigError
 
 _WORKDIR = flags.DEFINE_string(
     'workdir', None, 'Directory for checkpoints, logs and samples.',
     required=True)
 _CONFIG = config_flags.DEFINE_config_file(
-    'config', None, 'Experiment config file, e.g. configs/dcgan_mnist.py.',
-    lock_config=True)
+    'config', None, 'Experiment config: a file (configs/dcgan_mnist.py) or a '
+    'shipped config\'s name (dcgan_mnist).', lock_config=True)
 _RESTORE_FALLBACK = flags.DEFINE_bool(
     'restore_fallback', False,
     'If the latest checkpoint is damaged, move it to '
@@ -69,11 +70,10 @@ def main(argv):
     # Bad config values fail here, before TensorFlow (imported by the loop's
     # data and metric-writer libraries) takes seconds to load.
     config_validation.validate(config)
-    from jaxgan import train  # pylint: disable=g-import-not-at-top
+    from jaxgan import api  # pylint: disable=g-import-not-at-top
     try:
-      train.train_and_evaluate(config, _WORKDIR.value,
-                               restore_fallback=_RESTORE_FALLBACK.value,
-                               force=_FORCE.value)
+      api.train(config, _WORKDIR.value,
+                restore_fallback=_RESTORE_FALLBACK.value, force=_FORCE.value)
     except interrupts.Interrupted as e:
       sys.exit(e.exit_code)
     except KeyboardInterrupt:
@@ -83,16 +83,35 @@ def main(argv):
 
 
 def _config_load_error(error: OSError) -> str:
-  configs = sorted(glob.glob(os.path.join('configs', '[!_]*.py')))
+  here = sorted(glob.glob(os.path.join('configs', '[!_]*.py')))
   return (f'--config cannot be loaded: {" ".join(str(error).split())}. '
-          f'Configs here: '
-          f'{", ".join(configs) or "none (run from the repository root)"}.')
+          f'Configs here: {", ".join(here) or "none"}; shipped configs by '
+          f'name: {", ".join(config_files.names())}.')
+
+
+def _configs_by_name(argv):
+  """argv with --config=NAME replaced by the shipped config's path."""
+  out = []
+  for arg in argv:
+    if out and out[-1] in ('--config', '-config'):
+      arg = _config_path(arg)
+    for prefix in ('--config=', '-config='):
+      if arg.startswith(prefix):
+        arg = prefix + _config_path(arg[len(prefix):])
+    out.append(arg)
+  return out
+
+
+def _config_path(value: str) -> str:
+  # ml_collections reads `path:argument`; the name is before the colon.
+  name, colon, argument = value.partition(':')
+  return config_files.resolve(name) + colon + argument
 
 
 def parse_flags(argv):
   """absl's parser, with bad --config.* overrides reported in one line."""
   try:
-    return flags.FLAGS(argv)
+    return flags.FLAGS(_configs_by_name(argv))
   except OSError as e:  # --config failed to load, then overrides used it.
     cli.exit_with_error(_config_load_error(e))
   except (flags.Error, AttributeError, KeyError, TypeError, ValueError) as e:

@@ -26,9 +26,9 @@ from absl import logging
 import jax
 import numpy as np
 
-from jaxgan import cli, config_validation, data, files, images, runs, steps, train
+from jaxgan import cli, config_validation, data, files, images, runs, sampling
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import report as evaluation_report
+from jaxgan.evaluation import results as evaluation_results
 from jaxgan.evaluation.metrics import HIGHER_IS_BETTER
 from jaxgan.reporting import figures, latent_walk, page, progress_gif
 from jaxgan.reporting import run_history
@@ -142,18 +142,14 @@ def _real_grid(dataset: data.Dataset, labels: Optional[np.ndarray], num: int,
 
 
 def _generator_figures(figs: FigureList, run: run_history.RunHistory,
-                       options: ReportOptions, dataset: Optional[data.Dataset],
-                       trained) -> Optional[int]:
+                       options: ReportOptions) -> Optional[int]:
   """real_vs_fake.png and latent_walk.png; returns the state's step. A run
   with no checkpoint yet has none to show; a --checkpoint asked for that
   does not exist is an error."""
   config = runs.config_from_saved(run.config)
   try:
-    if trained is None:
-      g_model, _, state = runs.load_state(run.workdir, config,
-                                          options.checkpoint)
-    else:
-      g_model, state = trained
+    g_model, _, state = runs.load_state(run.workdir, config,
+                                        options.checkpoint)
   except ConfigError as e:
     if options.checkpoint != 'latest':
       raise
@@ -164,15 +160,14 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
   spec = data.dataset_spec(config.data.name)
 
   # Real next to generated: the fixed noise of the run's sample grids.
-  z, labels = train.sample_inputs(config, train.run_keys(config.seed).sample,
-                                  config.train.num_sample_images)
-  generated = jax.jit(lambda s: steps.generate(g_model, s, z, labels))(state)
+  z, labels = sampling.sample_inputs(config, config.train.num_sample_images)
+  generated = jax.jit(lambda s: sampling.generate(g_model, s, z, labels))(
+      state)
   try:
-    if dataset is None:
-      # The source the run trained on (source=auto resolves to one).
-      source = (run.data_source or {}).get('source', config.data.source)
-      dataset = data.load(config.data.name, source, config.data.data_dir,
-                          allow_download=False)
+    # The source the run trained on (source=auto resolves to one).
+    source = (run.data_source or {}).get('source', config.data.source)
+    dataset = data.load(config.data.name, source, config.data.data_dir,
+                        allow_download=False)
   except ConfigError as e:
     figs.skip('real_vs_fake.png', f'the training data is not available '
               f'here: {e}')
@@ -223,7 +218,7 @@ def _metric_table(record: dict) -> str:
                      rows) +
           f'<p>Step {record["step"]:,}; {record["num_samples"]:,} samples, '
           f'seed {record["seed"]}; evaluator '
-          f'{page.escape(evaluation_report.evaluator_name(info))}, test '
+          f'{page.escape(evaluation_results.evaluator_name(info))}, test '
           f'accuracy {100 * info["test_accuracy"]:.2f}% on '
           f'{info["test_images"]:,} images '
           f'({page.escape(info["test_origin"])}).</p>')
@@ -246,14 +241,9 @@ def _summary(run: run_history.RunHistory, step: Optional[int]) -> str:
   return page.table(None, rows)
 
 
-def write_report(workdir: str, options: ReportOptions = ReportOptions(),
-                 dataset: Optional[data.Dataset] = None,
-                 trained=None) -> str:
-  """Writes workdir/report/ and returns the path of its index.html.
-
-  `dataset` (the training data) and `trained` ((g_model, state)) are what a
-  finishing training run already holds; otherwise they are loaded.
-  """
+def write_report(workdir: str, options: ReportOptions = ReportOptions()
+                 ) -> str:
+  """Writes workdir/report/ and returns the path of its index.html."""
   options.check()
   run = run_history.load(workdir)
   figs = FigureList(os.path.join(workdir, REPORT_DIR))
@@ -266,7 +256,7 @@ def write_report(workdir: str, options: ReportOptions = ReportOptions(),
              pixels=True)
   else:
     figs.skip('progress.gif', 'no sample grids in samples/ yet')
-  step = _generator_figures(figs, run, options, dataset, trained)
+  step = _generator_figures(figs, run, options)
   _curve_figures(figs, [run], options.smoothing, run.label)
   parts = [page.section('Run', _summary(run, step))]
   if run.evaluations:
@@ -276,6 +266,18 @@ def write_report(workdir: str, options: ReportOptions = ReportOptions(),
   parts.append(page.section('Config', page.preformatted(
       json.dumps(run.config, indent=2, sort_keys=True))))
   return _write_page(figs, f'jaxgan report: {run.label}', parts)
+
+
+def write_report_after_training(workdir: str) -> None:
+  """The report of a run that just finished (config.report.at_end). The run
+  is complete and saved whatever happens here, so a failure is logged, not
+  raised."""
+  try:
+    write_report(workdir)
+  except Exception:  # pylint: disable=broad-except
+    logging.exception('Writing the report failed; the run itself is complete '
+                      'and saved. Retry with: python -m jaxgan.report '
+                      '--workdir=%s', workdir)
 
 
 def _write_page(figs: FigureList, title: str, parts: Sequence[str]) -> str:

@@ -26,7 +26,7 @@ from absl import logging
 
 from jaxgan import checkpoints, cli, experiments, files
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import report as evaluation_report
+from jaxgan.evaluation import results as evaluation_results
 from jaxgan.evaluation import shipped
 
 _WORKDIR = flags.DEFINE_string(
@@ -279,7 +279,7 @@ def reproduce(names: Sequence[str], workdir: str, train_missing: bool = True,
           'verdict': verdict(experiment, result) if result else ''})
   pages = compare(workdir, done)
   text = table(rows)
-  evaluators = {evaluation_report.evaluator_name(r['result']['evaluator'])
+  evaluators = {evaluation_results.evaluator_name(r['result']['evaluator'])
                 for r in rows if r['result']}
   text += (f'\n\nEvaluator: {", ".join(sorted(evaluators)) or "none yet"}.'
            + ''.join(f'\nComparison {n}: {p}' for n, p in pages.items()))

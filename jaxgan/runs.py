@@ -6,8 +6,9 @@ import json
 import os
 import ml_collections
 
-from configs import default
-from jaxgan import checkpoints, config_validation, data, train
+from jaxgan.configs import default
+from jaxgan import assemble, checkpoints, config_validation, data
+from jaxgan.keys import run_keys
 from jaxgan.errors import ConfigError
 
 CHECKPOINT_CHOICES = 'latest | best | 0 (the untrained generator) | a step'
@@ -53,11 +54,11 @@ def _overlay(config: ml_collections.ConfigDict, saved: dict) -> None:
 def load_state(workdir: str, config: ml_collections.ConfigDict,
                checkpoint: str = 'latest'):
   """(g_model, d_model, state) of checkpoint `checkpoint` of the run."""
-  g_model, d_model = train.build_models(config)
+  g_model, d_model = assemble.build_models(config)
   image_shape = data.dataset_spec(config.data.name).image_shape
-  state, _ = train.initial_state_and_step(config, g_model, d_model,
+  state, _ = assemble.initial_state_and_step(config, g_model, d_model,
                                           image_shape,
-                                          train.run_keys(config.seed).init)
+                                          run_keys(config.seed).init)
   if checkpoint == '0':
     return g_model, d_model, state  # The run's own step-0 initialisation.
   if checkpoint == 'best':

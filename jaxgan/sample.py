@@ -14,9 +14,8 @@ from absl import flags
 from absl import logging
 import numpy as np
 
-from jaxgan import cli, images, runs
+from jaxgan import cli, images, runs, sampling
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import report
 
 FLAGS = flags.FLAGS
 FORMATS = ('.npz', '.png')
@@ -33,7 +32,7 @@ def sample(workdir: str, num: int, out: str, checkpoint: str = 'latest',
     raise ConfigError(f'--num={num} is invalid: expected an integer >= 1.')
   config = runs.load_config(workdir)
   g_model, _, state = runs.load_state(workdir, config, checkpoint)
-  arrays = report.generate(config, g_model, state, num, seed, labels)
+  arrays = sampling.draw_samples(config, g_model, state, num, seed, labels)
   os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
   if extension == '.npz':
     tmp = out + '.tmp.npz'

@@ -24,11 +24,11 @@ from absl import flags
 import numpy as np
 from PIL import Image
 
-from configs import default
+from jaxgan.configs import default
 from jaxgan import cli, data, files, images
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import quality as quality_lib
-from jaxgan.evaluation import report
+from jaxgan.evaluation import results
 
 FLAGS = flags.FLAGS
 GRID_FORMATS = ('.png', '.jpg', '.jpeg')
@@ -117,7 +117,7 @@ def main(argv):
     result = score(argv[1:], FLAGS.dataset, FLAGS.data_source, FLAGS.data_dir,
                    FLAGS.padding, FLAGS.seed)
   print(f'{len(argv) - 1} file(s), {result["num_samples"]} images:\n')
-  print(report.format_table(result))
+  print(results.format_table(result))
   if FLAGS.out:
     files.write_json(FLAGS.out, result)
     print(f'\nWritten to {FLAGS.out}')

@@ -17,51 +17,11 @@ import ml_collections
 import optax
 
 from jaxgan import losses as losses_lib
-from jaxgan.errors import ConfigError
+from jaxgan.batches import Data, real_batch
+from jaxgan.sampling import latent_noise
 from jaxgan.state import GANState
 
 Metrics = Dict[str, jnp.ndarray]
-Data = Dict[str, jnp.ndarray]  # {'images': uint8 (N,H,W,C), 'labels': int32 (N,)}
-
-NOISE_DISTRIBUTIONS = ('normal', 'uniform')
-
-
-def to_unit_range(images_uint8: jnp.ndarray) -> jnp.ndarray:
-  """uint8 [0, 255] -> float32 [-1, 1], the range of the generator's tanh."""
-  return images_uint8.astype(jnp.float32) / 127.5 - 1.0
-
-
-def latent_noise(key: jax.Array, batch_size: int, noise_dim: int,
-                 distribution: str) -> jnp.ndarray:
-  """z ~ N(0, I) or U[-1, 1]^noise_dim (the DCGAN paper's choice)."""
-  if distribution == 'normal':
-    return jax.random.normal(key, (batch_size, noise_dim))
-  if distribution == 'uniform':
-    return jax.random.uniform(key, (batch_size, noise_dim), minval=-1.0,
-                              maxval=1.0)
-  raise ConfigError(f'Unknown model.noise_distribution={distribution!r}; '
-                    f'valid choices: {", ".join(NOISE_DISTRIBUTIONS)}.')
-
-
-def real_batch(data: Data, data_key: jax.Array, batch_index: jnp.ndarray,
-               batch_size: int, place=lambda x: x
-               ) -> Tuple[jnp.ndarray, jnp.ndarray]:
-  """Images in [-1, 1] and labels of batch `batch_index` of an epoch-wise
-  shuffle, without replacement.
-
-  Epoch e visits the images in the order permutation(fold_in(data_key, e));
-  the trailing N % batch_size images of each epoch's order are skipped.
-  `place` shards the batch's indices, so that each device gathers only its
-  own share of the batch from its replica of the data.
-  """
-  num_images = data['images'].shape[0]
-  batches_per_epoch = num_images // batch_size
-  epoch = batch_index // batches_per_epoch
-  order = jax.random.permutation(jax.random.fold_in(data_key, epoch), num_images)
-  start = (batch_index % batches_per_epoch) * batch_size
-  indices = place(jax.lax.dynamic_slice_in_dim(order, start, batch_size))
-  return (to_unit_range(jnp.take(data['images'], indices, axis=0)),
-          jnp.take(data['labels'], indices, axis=0))
 
 
 # How one step orders and feeds the D and G updates (config
@@ -344,11 +304,3 @@ def make_multi_step(train_step, steps_per_call: int):
 
   return multi_step
 
-
-def generate(g_model: nn.Module, state: GANState, z: jnp.ndarray,
-             labels: Optional[jnp.ndarray] = None) -> jnp.ndarray:
-  """Samples in inference mode (BatchNorm running averages, EMA params where
-  kept)."""
-  return g_model.apply({'params': state.sampling_params(),
-                        'batch_stats': state.g_batch_stats}, z, labels,
-                       train=False).astype(jnp.float32)

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgan import data, losses, runs
-from jaxgan.train import build_models
+from jaxgan.assemble import build_models
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('workdir', None, 'A run directory with a checkpoint.')

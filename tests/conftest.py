@@ -43,7 +43,7 @@ def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argumen
 
 import pytest  # pylint: disable=g-import-not-at-top
 
-from configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
+from jaxgan.configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

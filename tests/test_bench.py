@@ -69,7 +69,7 @@ def test_useful_flops_count_the_native_convolutions():
   shared = bench.useful_flops_per_step(config, batch_size=2)
   config.train.update_scheme = 'alternating_fresh_noise'
   fresh = bench.useful_flops_per_step(config, batch_size=2)
-  # Seed 000's DCGAN: 0.6-0.8 GFLOP per image per step (batch 2 to 256)
+  # Sun & Yang's DCGAN: 0.6-0.8 GFLOP per image per step (batch 2 to 256)
   # with a G forward pass per update; one G and one D forward pass on the
   # fakes less (about 18%) when one batch of fakes feeds both updates.
   assert 0.5e9 < fresh / 2 < 1.1e9
@@ -78,7 +78,7 @@ def test_useful_flops_count_the_native_convolutions():
 
 def test_references_are_only_compared_on_the_config_they_implement():
   assert bench.differences_from_reference(tiny_dcgan_config()) == []
-  from configs import wgan_gp_mnist, mlp_gan_mnist  # pylint: disable=g-import-not-at-top
+  from jaxgan.configs import wgan_gp_mnist, mlp_gan_mnist  # pylint: disable=g-import-not-at-top
   assert 'loss.name' in bench.differences_from_reference(wgan_gp_mnist.get_config())
   assert 'model.generator' in bench.differences_from_reference(
       mlp_gan_mnist.get_config())

@@ -8,7 +8,7 @@ import os
 import jax
 import pytest
 
-from configs import dcgan_mnist
+from jaxgan.configs import dcgan_mnist
 from jaxgan import config_validation, run_length, train
 from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config

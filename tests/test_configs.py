@@ -10,12 +10,23 @@ import chex
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxgan import train
+from jaxgan import api, config_files
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_NAMES = sorted(
     os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, 'configs', '*.py'))
     if os.path.basename(p) not in ('__init__.py', 'default.py'))
+
+
+def test_every_config_is_reachable_by_name():
+  assert config_files.names() == CONFIG_NAMES
+  assert config_files.resolve('dcgan_mnist') == os.path.join(
+      config_files.CONFIGS_DIR, 'dcgan_mnist.py')
+  # A path is kept; a name that is no config is left for the loader to name.
+  assert config_files.resolve('configs/dcgan_mnist.py') == (
+      'configs/dcgan_mnist.py' if os.path.exists('configs/dcgan_mnist.py')
+      else os.path.join(config_files.CONFIGS_DIR, 'dcgan_mnist.py'))
+  assert config_files.resolve('no_such') == 'no_such'
 
 
 def test_the_issue_list_of_configs_is_here():
@@ -44,10 +55,10 @@ def shrink(config, data_dir):
 
 @pytest.mark.parametrize('name', CONFIG_NAMES)
 def test_config_trains_two_steps(name, tmp_path):
-  config = importlib.import_module(f'configs.{name}').get_config()
+  config = importlib.import_module(f'jaxgan.configs.{name}').get_config()
   shrink(config, str(tmp_path / 'tfds'))
   with tfds.testing.mock_data(num_examples=16):
-    state = train.train_and_evaluate(config, str(tmp_path / 'run'))
+    state = api.train(config, str(tmp_path / 'run'))  # With its report.
   assert int(state.step) == 2
   chex.assert_tree_all_finite(state.g_params)
   assert os.listdir(tmp_path / 'run' / 'checkpoints') == ['2']

@@ -13,11 +13,11 @@ import ml_collections
 import numpy as np
 import pytest
 
-from configs import cdcgan_mnist
-from jaxgan import (config_validation, data, evaluate, generation, images,
-                    sample, score_images, train)
+from jaxgan.configs import cdcgan_mnist
+from jaxgan import (config_validation, data, evaluate, images,
+                    sample, sampling, score_images, train)
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import classifier, metrics, report, shipped, splits
+from jaxgan.evaluation import classifier, metrics, results, shipped, splits
 from jaxgan.evaluation import quality as quality_lib
 from tests.conftest import tiny_dcgan_config
 
@@ -147,8 +147,8 @@ def test_the_shipped_evaluator_is_the_default_and_train_trains(monkeypatch):
   config = tiny_dcgan_config()
   quality, _ = quality_lib.from_config(config, 40)
   assert quality.evaluator.info['name'] == 'mnist-v2'
-  assert 'mnist-v2 (shipped)' in report.format_table(
-      report.result_record(0, quality, quality.reference))
+  assert 'mnist-v2 (shipped)' in results.format_table(
+      results.result_record(0, quality, quality.reference))
   config.eval.evaluator_source = 'mnist-v1'  # An older version, by name.
   quality, _ = quality_lib.from_config(config, 40)
   assert quality.evaluator.info['name'] == 'mnist-v1'
@@ -172,14 +172,14 @@ def test_no_shipped_evaluator_for_the_dataset_is_refused():
 
 # ------------------------------------------------------------------ generation
 def test_class_labels_modes_and_bad_values():
-  assert generation.class_labels('cycle', 5, 3).tolist() == [0, 1, 2, 0, 1]
-  assert generation.class_labels('4', 3, 10).tolist() == [4, 4, 4]
-  assert generation.class_labels('1,2', 3, 10).tolist() == [1, 2, 1]
-  random = generation.class_labels('random', 100, 10, seed=1)
+  assert sampling.class_labels('cycle', 5, 3).tolist() == [0, 1, 2, 0, 1]
+  assert sampling.class_labels('4', 3, 10).tolist() == [4, 4, 4]
+  assert sampling.class_labels('1,2', 3, 10).tolist() == [1, 2, 1]
+  random = sampling.class_labels('random', 100, 10, seed=1)
   assert random.min() >= 0 and random.max() < 10
   for bad in ('10', 'seven', '', '-1'):
     with pytest.raises(ConfigError, match='--labels'):
-      generation.class_labels(bad, 3, 10)
+      sampling.class_labels(bad, 3, 10)
 
 
 # ---------------------------------------------------- a tiny run, evaluated

@@ -35,7 +35,8 @@ import jax.numpy as jnp
 import orbax.checkpoint as ocp
 import pytest
 
-from jaxgan import checkpoints, config_validation, data, divergence, runs, steps, train
+from jaxgan import assemble, checkpoints, config_validation, data, divergence, files, runs, steps, train, workdirs
+from jaxgan.keys import run_keys
 from jaxgan.errors import CheckpointError, ConfigError, DivergenceError
 from tests.conftest import REPO, run_main, tiny_dcgan_config
 
@@ -204,7 +205,7 @@ def poison_step(monkeypatch, at_step, seed=0):
   """Makes the train step write NaN into G's params at `at_step`, on the
   run's original random stream only (a test hook, as a bad batch or a
   hardware fault would)."""
-  original = jax.random.key_data(train.run_keys(seed).loop)
+  original = jax.random.key_data(run_keys(seed).loop)
   make_train_step = steps.make_train_step
 
   def poisoned_make_train_step(*args, **kwargs):
@@ -257,6 +258,32 @@ def test_rollback_before_any_checkpoint_restarts_from_the_initialisation(
   with open(tmp_path / 'divergence.json') as f:
     [event] = json.load(f)['rollbacks']
   assert (event['step'], event['restored_step']) == (3, 0)
+
+
+def test_recovery_on_its_own(saved_run, tmp_path):
+  """divergence.Recovery without the loop: a finite check moves the last
+  checked step; a divergence restores the latest checkpoint on a new
+  stream, and once the rollbacks are spent it stops with the guard's
+  error."""
+  workdir, state = saved_run
+  manager = checkpoints.make_manager(workdir, None)
+  guard = divergence.Guard('rollback', 1, str(tmp_path))
+  loop_key, data_key = run_keys(0).loop, run_keys(0).data
+  recovery = divergence.Recovery(guard, manager, lambda: None, loop_key,
+                                 data_key, start_step=4)
+  assert recovery.keys == (loop_key, data_key)
+  assert recovery.check(5, {'d_loss': 0.5}, state) is None
+  assert recovery.last_checked == 5
+  restored, step = recovery.check(6, {'d_loss': float('nan')}, state)
+  assert step == manager.latest_step() and recovery.last_checked == step
+  chex.assert_trees_all_equal(restored, state)
+  assert guard.rollbacks == 1
+  assert not jnp.array_equal(jax.random.key_data(recovery.keys[0]),
+                             jax.random.key_data(loop_key))
+  with pytest.raises(DivergenceError, match=(
+      rf'diverged at step 9: g_loss is not finite .* passed was at step '
+      rf'{step}\)')):
+    recovery.check(9, {'g_loss': float('inf')}, state)
 
 
 def test_an_interrupt_never_saves_a_nonfinite_state(saved_run, tmp_path):
@@ -418,6 +445,23 @@ def test_disk_full_while_saving_keeps_the_earlier_checkpoints(
   chex.assert_trees_all_equal(saved_run[1], resumed)
 
 
+def test_atomic_write_reaches_the_disk_before_and_after_the_rename(
+    tmp_path, monkeypatch):
+  """A power loss after the rename must not leave an empty manifest: the
+  file is fsynced before os.replace and its directory after."""
+  events = []
+  real_fsync, real_replace = os.fsync, os.replace
+  monkeypatch.setattr(os, 'fsync', lambda fd: (events.append(
+      ('fsync', os.readlink(f'/proc/self/fd/{fd}'))), real_fsync(fd))[-1])
+  monkeypatch.setattr(os, 'replace', lambda a, b: (events.append(
+      ('replace', str(b))), real_replace(a, b))[-1])
+  path = tmp_path / 'manifest.json'
+  files.write_json(str(path), {'a': 1})
+  assert events == [('fsync', f'{path}.tmp'), ('replace', str(path)),
+                    ('fsync', str(tmp_path))]
+  assert files.read_json(str(path)) == {'a': 1}
+
+
 # ------------------------------------------------------- another experiment
 
 def test_workdir_of_another_experiment_needs_force(saved_run, tmp_path):
@@ -430,8 +474,8 @@ def test_workdir_of_another_experiment_needs_force(saved_run, tmp_path):
   assert '--force' in str(error.value)
   state = train.train_and_evaluate(other, workdir, force=True)
   assert int(state.step) == 4
-  [moved] = os.listdir(os.path.join(workdir, train.REPLACED_DIR))
-  old_run = os.path.join(workdir, train.REPLACED_DIR, moved)
+  [moved] = os.listdir(os.path.join(workdir, workdirs.REPLACED_DIR))
+  old_run = os.path.join(workdir, workdirs.REPLACED_DIR, moved)
   assert sorted(os.listdir(os.path.join(old_run, 'checkpoints'))) == ['2', '4']
   with open(os.path.join(old_run, 'config.json')) as f:
     assert json.load(f)['seed'] == 0
@@ -540,7 +584,7 @@ def test_bad_config_fails_before_compiling_naming_the_field(field, value,
   set_field(config, field, value)
   with pytest.raises(ConfigError) as error:
     config_validation.validate(config)
-    train.build_models(config)  # Shapes, by inference only.
+    assemble.build_models(config)  # Shapes, by inference only.
   assert expected in str(error.value)
 
 
@@ -579,6 +623,7 @@ BAD_COMMAND_LINES = [
     (['--config.train.on_nan=retry'],
      "train.on_nan='retry'; valid choices: rollback, stop"),
     (['--config=configs/no_such.py'], 'configs/dcgan_mnist.py'),
+    (['--config=no_such'], 'shipped configs by name: cdcgan_he_mnist,'),
     (['--workdir='], '--workdir is empty'),
     (['--restore_fallback=maybe'], '--restore_fallback'),
     (['--num_processes=2'], '--coordinator_address=\'\' --num_processes=2'),
@@ -609,4 +654,5 @@ def test_bad_command_line_fails_with_one_clear_line(tmp_path, flags,
   assert result.returncode == 2, result.stderr[-2000:]
   assert len(error_lines) == 1 and expected in error_lines[0], (
       result.stderr[-2000:])
+  assert result.stderr.count(expected) == 1, result.stderr[-2000:]  # Once.
   assert not workdir.exists()  # Nothing written.

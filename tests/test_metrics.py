@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from configs import mlp_gan_mnist
+from jaxgan.configs import mlp_gan_mnist
 from jaxgan import models
-from jaxgan.evaluation import metrics, protocols, report
+from jaxgan.evaluation import metrics, protocols, results
 from tests.conftest import tiny_dcgan_config
 
 
@@ -201,4 +201,4 @@ def test_feature_protocol_applies_to_conv_discriminators_only():
   for config, expected in ((tiny_dcgan_config(), ('discriminator_svm',)),
                            (mlp_gan_mnist.get_config(), ())):
     d_model = models.build_discriminator(config.model, (28, 28, 1))
-    assert report.applicable_protocols(config, 'auto', d_model) == expected
+    assert results.applicable_protocols(config, 'auto', d_model) == expected

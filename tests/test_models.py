@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from configs import default
+from jaxgan.configs import default
 from jaxgan import config_validation, data, models
 from jaxgan.errors import ConfigError
 from jaxgan.state import generator_output_shape
@@ -118,7 +118,7 @@ def param_shapes(module, *inputs):
 
 
 def test_seed_000_architecture():
-  """Seed 000, section 2.1: the parameter tree says it all."""
+  """Sun & Yang, section 2.1: the parameter tree says it all."""
   config = experiment_config('dcgan_mnist')
   g, d, _ = build(config)
   shapes = param_shapes(g, jnp.zeros((1, 100)))
@@ -163,7 +163,7 @@ def test_seed_000_svhn_variant():
 
 
 def test_pytorch_style_dcgan_follows_the_dcgan_guidelines():
-  """Seed 002: z as a 1x1 map, 4x4 VALID transposed conv to 4x4, then 7, 14,
+  """Singh: z as a 1x1 map, 4x4 VALID transposed conv to 4x4, then 7, 14,
   28; BN in G's hidden layers and in D except its input layer; no biases;
   a conv head to one logit."""
   g, d, _ = build(experiment_config('dcgan_nonsaturating_mnist'))
@@ -198,7 +198,8 @@ def test_radford_64_has_four_fractionally_strided_convs():
 
 
 def test_batchnorm_without_scale_and_bias():
-  """Seed 001 section IX: the conditional MNIST model drops both."""
+  """Vijaya Lakshmi & Ganaraju, section IX: the conditional MNIST model
+  drops both."""
   g, _, _ = build(experiment_config('cdcgan_mnist'))
   params = g.init(jax.random.key(0), jnp.zeros((1, 100)), jnp.zeros((1,), int),
                   train=False)['params']
@@ -298,8 +299,8 @@ def test_mlp_layer_sizes_come_from_the_config():
 
 
 def test_conv_gan_pooling_changes_the_function_not_the_params():
-  """Seed 004 Table 1: 2 convs of 5 channels; pooling 2x2 / stride 1 adds
-  no parameters but changes what D computes."""
+  """Kapoor & Orozco, Table 1: 2 convs of 5 channels; pooling 2x2 / stride 1
+  adds no parameters but changes what D computes."""
   plain = experiment_config('conv_gan_mnist')
   pooled = experiment_config('conv_pool_gan_mnist')
   _, d_plain, _ = build(plain)

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import train
+from jaxgan import assemble, train
 from jaxgan.errors import ConfigError
 from jaxgan.models import conv_ops, layers, precision
 from tests.conftest import REPO, tiny_dcgan_config
@@ -129,8 +129,8 @@ def test_bfloat16_step_keeps_float32_state_and_tracks_float32(scheme):
   for dtype in ('float32', 'bfloat16'):
     config = tiny_dcgan_config(update_scheme=scheme)
     config.model.compute_dtype = dtype
-    state, step = train.initial_state_and_step(
-        config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+    state, step = assemble.initial_state_and_step(
+        config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
     data = {'images': jax.random.randint(jax.random.key(1), (32, 28, 28, 1),
                                          0, 256).astype(jnp.uint8),
             'labels': jnp.zeros((32,), jnp.int32)}
@@ -158,7 +158,7 @@ def test_one_network_keeps_its_own_compute_dtype(net):
     config.model.compute_dtype = 'float32' if setting == 'float32' else 'bfloat16'
     if setting == 'mixed':
       config.model[f'{net}_compute_dtype'] = 'float32'
-    g_model, d_model = train.build_models(config)
+    g_model, d_model = assemble.build_models(config)
     z = jax.random.normal(jax.random.key(0), (4, config.model.noise_dim))
     g_vars = g_model.init(jax.random.key(1), z, None, train=False)
     images = g_model.apply(g_vars, z, None, train=False)

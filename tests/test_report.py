@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 import tensorflow as tf
 
-from jaxgan import report, train
+from jaxgan import api, assemble, report, train
 from jaxgan.errors import ConfigError
 from jaxgan.reporting import figures, latent_walk, page, progress_gif
 from jaxgan.reporting import run_history, scalar_log
@@ -96,8 +96,8 @@ def test_loss_figure_adds_wasserstein_and_penalty_panels_when_logged():
 
 def test_conditional_walk_has_one_row_per_class_along_one_path():
   config = importlib.import_module('configs.cdcgan_mnist').get_config()
-  g_model, d_model = train.build_models(config)
-  state, _ = train.initial_state_and_step(config, g_model, d_model,
+  g_model, d_model = assemble.build_models(config)
+  state, _ = assemble.initial_state_and_step(config, g_model, d_model,
                                           (28, 28, 1), jax.random.key(0))
   grid, rows = latent_walk.walk(
       g_model, state, config.model.noise_dim, config.model.noise_distribution,
@@ -164,7 +164,7 @@ def evaluated_run(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('run'))
   config = tiny_dcgan_config(eval_every=2)
   config.report.at_end = True
-  train.train_and_evaluate(config, workdir)
+  api.train(config, workdir)
   return workdir
 
 

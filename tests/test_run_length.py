@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from configs import dcgan_mnist
+from jaxgan.configs import dcgan_mnist
 from jaxgan import config_validation, run_length, train
 from tests.conftest import REPO, tiny_dcgan_config
 

@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import config_validation, optimizers, steps, train
+from jaxgan import assemble, batches, config_validation, images, optimizers, sampling, steps
 from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config
 
@@ -23,8 +23,8 @@ def build(d_steps_per_g_step=1, steps_per_call=1, conv_impl='auto'):
     config.train.update_scheme = 'alternating_fresh_noise'
   config.data.batch_size = BATCH
   config.model.conv_impl = conv_impl
-  state, train_step = train.initial_state_and_step(
-      config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+  state, train_step = assemble.initial_state_and_step(
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
   fn = (train_step if steps_per_call == 1 else
         steps.make_multi_step(train_step, steps_per_call))
   return state, fn, tiny_data()
@@ -121,7 +121,7 @@ def test_real_batches_walk_a_fresh_permutation_each_epoch():
   key = jax.random.key(0)
 
   def ids(i):
-    x, labels = steps.real_batch(data, key, jnp.int32(i), batch)
+    x, labels = batches.real_batch(data, key, jnp.int32(i), batch)
     ids = np.round((np.asarray(x).ravel() + 1) * 127.5).astype(int).tolist()
     assert (np.asarray(labels) - 100).tolist() == ids  # Labels stay paired.
     return ids
@@ -136,7 +136,7 @@ def test_real_batches_walk_a_fresh_permutation_each_epoch():
 
 
 def test_to_unit_range_endpoints():
-  x = steps.to_unit_range(jnp.array([0, 255], jnp.uint8))
+  x = images.to_unit_range(jnp.array([0, 255], jnp.uint8))
   np.testing.assert_allclose(x, [-1.0, 1.0])
 
 
@@ -181,8 +181,8 @@ def small_mlp_step(loss='non_saturating', **overrides):
   for key, value in overrides.items():
     section, field = key.split('__')
     config[section][field] = value
-  state, train_step = train.initial_state_and_step(
-      config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+  state, train_step = assemble.initial_state_and_step(
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
   return state, jax.jit(train_step), tiny_data()
 
 
@@ -256,8 +256,8 @@ def test_conditional_step_feeds_labels_to_both_nets():
   config.data.batch_size = BATCH
   config.model.generator, config.model.discriminator = 'cdcgan_g', 'cdcgan_d'
   config.model.num_classes = 10
-  state, train_step = train.initial_state_and_step(
-      config, *train.build_models(config), (28, 28, 1), jax.random.key(0))
+  state, train_step = assemble.initial_state_and_step(
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
   new_state, metrics = jax.jit(train_step)(state, tiny_data(), *keys())
   chex.assert_tree_all_finite(metrics)
   # Both label embeddings were trained.
@@ -269,7 +269,7 @@ def test_conditional_step_feeds_labels_to_both_nets():
 
 @pytest.mark.parametrize('distribution', ['normal', 'uniform'])
 def test_latent_noise(distribution):
-  z = steps.latent_noise(jax.random.key(0), 512, 100, distribution)
+  z = sampling.latent_noise(jax.random.key(0), 512, 100, distribution)
   chex.assert_shape(z, (512, 100))
   if distribution == 'uniform':
     assert -1.0 <= float(z.min()) and float(z.max()) <= 1.0
@@ -281,8 +281,8 @@ def test_latent_noise(distribution):
 def _scheme_step(scheme):
   config = tiny_dcgan_config(update_scheme=scheme)
   config.data.batch_size = BATCH
-  g_model, d_model = train.build_models(config)
-  state, step = train.initial_state_and_step(config, g_model, d_model,
+  g_model, d_model = assemble.build_models(config)
+  state, step = assemble.initial_state_and_step(config, g_model, d_model,
                                              (28, 28, 1), jax.random.key(0))
   return config, (g_model, d_model), state, jax.jit(step)
 
@@ -292,7 +292,7 @@ def _g_grad_norm(config, models, g_params, g_stats, d_params, keys_used):
   through D with the given params (no BatchNorm in this D)."""
   g_model, d_model = models
   z_key, g_drop, d_drop = keys_used
-  z = steps.latent_noise(z_key, BATCH, config.model.noise_dim, 'normal')
+  z = sampling.latent_noise(z_key, BATCH, config.model.noise_dim, 'normal')
 
   def loss(p):
     fake, _ = g_model.apply({'params': p, 'batch_stats': g_stats}, z, None,

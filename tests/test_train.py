@@ -14,7 +14,7 @@ import pytest
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from jaxgan import data, run_length, train
+from jaxgan import data, run_length, train, workdirs
 from jaxgan.errors import ConfigError
 from tests.conftest import REPO, run_main, tiny_dcgan_config
 
@@ -95,7 +95,7 @@ def test_resume_on_other_data_is_refused(uninterrupted, tmp_path):
   with tfds.testing.mock_data(num_examples=16):
     with pytest.raises(ConfigError, match=r"5000 images from "
                        r"data.source='bundled'.*found 16 from 'tfds'"):
-      train.prepare_workdir(
+      workdirs.prepare(
           workdir, tiny_dcgan_config(),
           data.load('mnist', 'tfds', str(tmp_path), False).summary())
 

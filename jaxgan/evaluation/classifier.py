@@ -28,7 +28,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgan import data, steps
+from jaxgan import batches, data, images
 from jaxgan.evaluation import batching
 from jaxgan.models import layers
 
@@ -88,7 +88,7 @@ class Evaluator:
 @functools.lru_cache(maxsize=None)
 def _jitted_apply(model: EvaluatorCNN):
   return jax.jit(lambda params, x: model.apply(
-      {'params': params}, steps.to_unit_range(x), train=False))
+      {'params': params}, images.to_unit_range(x), train=False))
 
 
 # ------------------------------------------------------------------ training
@@ -114,7 +114,7 @@ def train_evaluator(model: EvaluatorCNN, train: data.Dataset,
 
   def step(carry, i):
     params, opt_state = carry
-    x, y = steps.real_batch(dataset, data_key, i, batch_size)
+    x, y = batches.real_batch(dataset, data_key, i, batch_size)
     loss, grads = jax.value_and_grad(loss_fn)(
         params, x, y, jax.random.fold_in(loop_key, i))
     updates, opt_state = tx.update(grads, opt_state, params)

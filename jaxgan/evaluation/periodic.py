@@ -9,7 +9,7 @@ from absl import logging
 import ml_collections
 
 from jaxgan import checkpoints
-from jaxgan.evaluation import metrics, report
+from jaxgan.evaluation import metrics, results
 from jaxgan.evaluation import quality as quality_lib
 from jaxgan.state import GANState
 
@@ -37,10 +37,10 @@ class PeriodicEvaluation:
     curve follows the generator, not the draw."""
     start = time.time()
     step = int(state.step)
-    generated = report.sample_metrics(self.config, self.g_model, state,
+    generated = results.sample_metrics(self.config, self.g_model, state,
                                       self.quality, self.config.seed)
-    report.write_json(self.workdir, step,
-                      report.result_record(step, self.quality, generated))
+    results.write_json(self.workdir, step,
+                      results.result_record(step, self.quality, generated))
     self.writer.write_scalars(step, _scalars('eval', generated))
     if not self._reference_written:
       self.writer.write_scalars(step, _scalars('eval_reference',

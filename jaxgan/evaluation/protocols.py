@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import steps
+from jaxgan import images
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import batching, metrics
 from jaxgan.state import GANState
@@ -77,7 +77,7 @@ def discriminator_features(d_model: nn.Module, state: GANState,
 
   @jax.jit
   def features(variables, x, y):
-    _, variables = d_model.apply(variables, steps.to_unit_range(x), y,
+    _, variables = d_model.apply(variables, images.to_unit_range(x), y,
                                  train=False, mutable=['intermediates'])
     maps = _feature_maps(variables)
     if not maps:

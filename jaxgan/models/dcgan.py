@@ -184,33 +184,33 @@ def _d(cfg, blocks, head=None, use_bias=True) -> ConvDiscriminator:
 # --- Sun & Yang sections 2.1 and 3.1: Dense -> 7x7x256 (SVHN:
 # 8x8x256), 5x5 transposed convs 128/64/C with strides 1/2/2; D: 5x5 stride-2
 # convs 64/128/256, Flatten, Dense(1). The same D for 28x28x1 and 32x32x3.
-SEED000_G_BLOCKS = lambda channels: (ConvSpec(128, 5, 1), ConvSpec(64, 5, 2),
+SUN_YANG_G_BLOCKS = lambda channels: (ConvSpec(128, 5, 1), ConvSpec(64, 5, 2),
                                      ConvSpec(channels, 5, 2))
 
 
 @generators.register('dcgan_mnist_g')
-def _seed000_mnist_g(cfg, image_shape):
+def _dcgan_mnist_g(cfg, image_shape):
   del image_shape  # Fixed: 28x28x1.
-  return conv_generator(cfg, SEED000_G_BLOCKS(1), (7, 7, 256))
+  return conv_generator(cfg, SUN_YANG_G_BLOCKS(1), (7, 7, 256))
 
 
 @generators.register('dcgan_mnist_code_g')
-def _seed000_code_mnist_g(cfg, image_shape):
+def _dcgan_mnist_code_g(cfg, image_shape):
   """dcgan_mnist_g as Sun & Yang's released code runs it: no BatchNorm
   after the projection (the paper's text has one)."""
   del image_shape  # Fixed: 28x28x1.
-  return conv_generator(cfg, SEED000_G_BLOCKS(1), (7, 7, 256),
+  return conv_generator(cfg, SUN_YANG_G_BLOCKS(1), (7, 7, 256),
                         project_batchnorm=False)
 
 
 @generators.register('dcgan_svhn_g')
-def _seed000_svhn_g(cfg, image_shape):
+def _dcgan_svhn_g(cfg, image_shape):
   del image_shape  # Fixed: 32x32x3.
-  return conv_generator(cfg, SEED000_G_BLOCKS(3), (8, 8, 256))
+  return conv_generator(cfg, SUN_YANG_G_BLOCKS(3), (8, 8, 256))
 
 
 @discriminators.register('dcgan_d')
-def _seed000_d(cfg, image_shape):
+def _dcgan_d(cfg, image_shape):
   del image_shape  # Any size: Flatten + Dense adapts.
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2)])
 
@@ -219,9 +219,9 @@ def _seed000_d(cfg, image_shape):
 # G as Sun & Yang's (for the image's channels); D has two 5x5 stride-2 convs,
 # 64 and 128.
 @generators.register('dcgan_tutorial_g')
-def _seed001_g(cfg, image_shape):
+def _dcgan_tutorial_g(cfg, image_shape):
   base = quarter_size('dcgan_tutorial_g', image_shape)
-  return conv_generator(cfg, SEED000_G_BLOCKS(image_shape[-1]),
+  return conv_generator(cfg, SUN_YANG_G_BLOCKS(image_shape[-1]),
                         (base, base, 256))
 
 
@@ -237,7 +237,7 @@ def _two_conv_d(cfg, image_shape):
 # from z as a 1x1 map: 1 -> 4 -> 7 -> 14 -> 28; D mirrors it and ends with a
 # 4x4 conv to one logit). PyTorch layers there have no biases.
 @generators.register('dcgan_torch_g')
-def _seed002_g(cfg, image_shape):
+def _dcgan_torch_g(cfg, image_shape):
   _check_size('dcgan_torch_g', image_shape, 28)
   return conv_generator(cfg, [ConvSpec(256, 4, 1, 0), ConvSpec(128, 3, 2, 1),
                              ConvSpec(64, 4, 2, 1),
@@ -245,7 +245,7 @@ def _seed002_g(cfg, image_shape):
 
 
 @discriminators.register('dcgan_torch_d')
-def _seed002_d(cfg, image_shape):
+def _dcgan_torch_d(cfg, image_shape):
   _check_size('dcgan_torch_d', image_shape, 28)
   return _d(cfg, [ConvSpec(64, 4, 2, 1), ConvSpec(128, 4, 2, 1),
                   ConvSpec(256, 3, 2, 1)], head=ConvSpec(1, 4, 1, 0),
@@ -257,14 +257,14 @@ def _seed002_d(cfg, image_shape):
 # 28x28: 7x7x128 -> 14x14x64 -> 28x28xC. 64x64 (Figure 4): 4x4x1024 -> 8x8x512
 # -> 16x16x256 -> 32x32x128 -> 64x64xC.
 @generators.register('dcgan_radford_g')
-def _seed003_g(cfg, image_shape):
+def _dcgan_radford_g(cfg, image_shape):
   _check_size('dcgan_radford_g', image_shape, 28)
   return conv_generator(cfg, [ConvSpec(64, 5, 2),
                               ConvSpec(image_shape[-1], 5, 2)], (7, 7, 128))
 
 
 @generators.register('dcgan_radford64_g')
-def _seed003_64_g(cfg, image_shape):
+def _dcgan_radford64_g(cfg, image_shape):
   _check_size('dcgan_radford64_g', image_shape, 64)
   return conv_generator(cfg, [ConvSpec(512, 5, 2), ConvSpec(256, 5, 2),
                               ConvSpec(128, 5, 2),
@@ -272,7 +272,7 @@ def _seed003_64_g(cfg, image_shape):
 
 
 @discriminators.register('dcgan_radford64_d')
-def _seed003_64_d(cfg, image_shape):
+def _dcgan_radford64_d(cfg, image_shape):
   del image_shape
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2),
                   ConvSpec(512, 5, 2)])

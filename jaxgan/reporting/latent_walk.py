@@ -8,7 +8,7 @@ import flax.linen as nn
 import jax
 import numpy as np
 
-from jaxgan import images, steps
+from jaxgan import images, sampling
 from jaxgan.errors import ConfigError
 from jaxgan.state import GANState
 
@@ -53,20 +53,20 @@ def walk(g_model: nn.Module, state: GANState, noise_dim: int,
                       f'{num_rows} rows of {num_points} points.')
   if num_classes:
     num_rows = num_classes
-    ends = np.asarray(steps.latent_noise(key, 2, noise_dim,
+    ends = np.asarray(sampling.latent_noise(key, 2, noise_dim,
                                          noise_distribution))
     z = np.tile(interpolate(ends[0], ends[1], num_points, method),
                 (num_classes, 1))
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), num_points)
     row_classes = list(range(num_classes))
   else:
-    ends = np.asarray(steps.latent_noise(key, 2 * num_rows, noise_dim,
+    ends = np.asarray(sampling.latent_noise(key, 2 * num_rows, noise_dim,
                                          noise_distribution))
     z = np.concatenate([interpolate(ends[2 * r], ends[2 * r + 1], num_points,
                                     method) for r in range(num_rows)])
     labels = None
     row_classes = [None] * num_rows
-  generated = jax.jit(lambda s, z, y: steps.generate(g_model, s, z, y))(
+  generated = jax.jit(lambda s, z, y: sampling.generate(g_model, s, z, y))(
       state, z, labels)
   return (images.make_grid(np.asarray(generated), cols=num_points),
           row_classes)

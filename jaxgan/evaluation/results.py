@@ -8,38 +8,22 @@ from typing import Dict, Optional, Sequence
 
 from absl import logging
 import flax.linen as nn
-import jax
-import ml_collections
 import numpy as np
 
-from jaxgan import data, files, generation
+from jaxgan import data, files, sampling
 from jaxgan.evaluation import metrics, protocols
 from jaxgan.evaluation.quality import SampleQuality
 from jaxgan.evaluation.splits import Splits
 from jaxgan.errors import ConfigError
-from jaxgan.state import GANState
 
 PROTOCOLS = ('nearest_neighbour', 'discriminator_svm')
-
-
-def generate(config: ml_collections.ConfigDict, g_model: nn.Module,
-             state: GANState, num: int, seed: int,
-             labels: str = 'cycle') -> Dict[str, np.ndarray]:
-  """{'images': uint8 (num, H, W, C)} and, for conditional models,
-  'labels' (chosen by `labels`: cycle | random | classes)."""
-  num_classes = config.model.num_classes
-  y = (generation.class_labels(labels, num, num_classes, seed)
-       if num_classes else None)
-  images = generation.generate_uint8(
-      g_model, state, config.model.noise_dim, config.model.noise_distribution,
-      num, jax.random.key(seed), y)
-  return {'images': images} if y is None else {'images': images, 'labels': y}
 
 
 def sample_metrics(config, g_model, state, quality: SampleQuality,
                    seed: int) -> Dict[str, object]:
   """The generator's metrics on quality.num_samples fresh samples."""
-  fake = generate(config, g_model, state, quality.num_samples, seed)
+  fake = sampling.draw_samples(config, g_model, state, quality.num_samples,
+                               seed)
   return quality.score(fake['images'])
 
 
@@ -76,7 +60,7 @@ def nearest_neighbour_protocol(config, g_model, state, splits: Splits,
                                num: int, seed: int) -> Dict[str, object]:
   """1-NN error on the real test split, fitted on `num` class-balanced
   generated samples and on `num` real training images."""
-  fake = generate(config, g_model, state, num, seed + 1)
+  fake = sampling.draw_samples(config, g_model, state, num, seed + 1)
   real_num = min(num, splits.train.labels.size)
   real_idx = np.random.default_rng(seed).choice(splits.train.labels.size,
                                                 real_num, replace=False)

@@ -1,0 +1,92 @@
+"""jaxgan from Python: train a config, load a run, sample, evaluate.
+
+  from jaxgan import api
+  config = api.get_config('dcgan_mnist')
+  config.train.num_steps = 200
+  api.train(config, 'runs/dcgan')
+  run = api.load_run('runs/dcgan')
+  digits = run.sample(64)            # uint8 (64, 28, 28, 1)
+  scores = run.evaluate(1000)        # metrics next to the real-data row
+
+Progress is logged at INFO (absl) without any flag parsing; the command
+line tools (`python -m jaxgan.main` ...) are thin wrappers over this.
+"""
+
+import dataclasses
+from typing import Dict, Optional
+
+from absl import flags
+from absl import logging
+import jax
+from jax.sharding import Mesh
+import ml_collections
+import numpy as np
+
+from jaxgan import config_files, runs, sampling
+from jaxgan.state import GANState
+
+
+def get_config(name_or_path: str) -> ml_collections.ConfigDict:
+  """An experiment config by name ('dcgan_mnist') or file path."""
+  return config_files.load(name_or_path)
+
+
+def train(config: ml_collections.ConfigDict, workdir: str, *,
+          mesh: Optional[Mesh] = None, restore_fallback: bool = False,
+          force: bool = False) -> GANState:
+  """Trains (or resumes) `config` in `workdir` and, where
+  config.report.at_end, writes its report; returns the final state. See
+  `jaxgan.train.train_and_evaluate` for the options."""
+  _show_progress()
+  from jaxgan import report, train as train_lib  # pylint: disable=g-import-not-at-top
+  state = train_lib.train_and_evaluate(config, workdir, mesh,
+                                       restore_fallback=restore_fallback,
+                                       force=force)
+  if config.report.at_end and jax.process_index() == 0:
+    report.write_report_after_training(workdir)
+  return state
+
+
+@dataclasses.dataclass
+class Run:
+  """A trained run read back from its workdir: its config, models and the
+  state of one checkpoint."""
+  workdir: str
+  config: ml_collections.ConfigDict
+  g_model: object
+  d_model: object
+  state: GANState
+
+  @property
+  def step(self) -> int:
+    return int(self.state.step)
+
+  def sample(self, num: int, seed: int = 0,
+             labels: str = 'cycle') -> np.ndarray:
+    """`num` uint8 images (N, H, W, C); for conditional models of the
+    classes `labels` names (cycle | random | a list such as '3' or '1,7')."""
+    return sampling.draw_samples(self.config, self.g_model, self.state, num,
+                                 seed, labels)['images']
+
+  def evaluate(self, num_samples: int = 10_000, seed: int = 0,
+               protocols: str = 'auto') -> Dict[str, object]:
+    """The metrics of `num_samples` samples with the real-data reference,
+    and the protocols that apply (see `python -m jaxgan.evaluate`)."""
+    from jaxgan import evaluate  # pylint: disable=g-import-not-at-top
+    return evaluate.evaluate_state(self.config, self.g_model, self.d_model,
+                                   self.state, num_samples, seed, protocols)
+
+
+def load_run(workdir: str, checkpoint: str = 'latest') -> Run:
+  """The run in `workdir` at `checkpoint` (latest | best | 0 | a step)."""
+  _show_progress()
+  config = runs.load_config(workdir)
+  g_model, d_model, state = runs.load_state(workdir, config, checkpoint)
+  return Run(workdir, config, g_model, d_model, state)
+
+
+def _show_progress() -> None:
+  """INFO logging where no command line set the verbosity (a notebook),
+  so that long work shows its progress."""
+  if not flags.FLAGS.is_parsed() and logging.get_verbosity() < logging.INFO:
+    logging.set_verbosity(logging.INFO)

@@ -1,0 +1,43 @@
+"""A run's parts from its config: the checked models, the initial state and
+the train step. What training, resuming, evaluation and the benchmark share."""
+
+from typing import Optional
+
+import jax
+from jax.sharding import Mesh
+import ml_collections
+
+from jaxgan import config_validation, data, losses, models, optimizers, parallel, steps
+from jaxgan.state import create_state
+
+
+def build_models(config: ml_collections.ConfigDict):
+  """The generator and discriminator of `config`, checked against each other,
+  the dataset and the loss before anything compiles."""
+  image_shape = data.dataset_spec(config.data.name).image_shape
+  g_model = models.build_generator(config.model, image_shape)
+  d_model = models.build_discriminator(config.model, image_shape)
+  config_validation.check_models(config, g_model, d_model, image_shape)
+  return g_model, d_model
+
+
+def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
+                           d_model, image_shape, init_key: jax.Array,
+                           mesh: Optional[Mesh] = None):
+  """The freshly initialised GANState and the (unjitted) train step of
+  `config`: what training runs and `jaxgan.bench` times. With a mesh, the
+  state is replicated over it and batches are sharded."""
+  g_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.g_learning_rate)
+  d_tx = optimizers.make_optimizer(config.optimizer,
+                                   config.optimizer.d_learning_rate)
+  on_mesh = mesh is not None
+  state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
+                       image_shape, init_key,
+                       g_ema=config.train.g_ema_decay > 0,
+                       sharding=parallel.replicated(mesh) if on_mesh else None)
+  train_step = steps.make_train_step(
+      g_model, d_model, losses.get_loss(config.loss.name), g_tx, d_tx,
+      steps.StepOptions.from_config(
+          config, parallel.batch_sharded(mesh) if on_mesh else None))
+  return state, train_step

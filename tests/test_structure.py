@@ -1,0 +1,89 @@
+"""The code's layering, read from its import statements (module level and
+late imports alike): no cycle, and the training loop on top, where only the
+entry points reach it."""
+
+import ast
+import os
+
+from tests.conftest import REPO
+
+PACKAGE = os.path.join(REPO, 'jaxgan')
+
+
+def module_name(path: str) -> str:
+  name = os.path.relpath(path, REPO)[:-3].replace(os.sep, '.')
+  return name[:-len('.__init__')] if name.endswith('.__init__') else name
+
+
+def import_graph():
+  """{module: the jaxgan modules it imports}, configs left out (they import
+  only each other and ml_collections)."""
+  paths = [os.path.join(d, f) for d, _, names in os.walk(PACKAGE)
+           for f in names if f.endswith('.py')]
+  modules = {module_name(p): p for p in paths}
+  graph = {}
+  for name, path in modules.items():
+    with open(path) as f:
+      tree = ast.parse(f.read())
+    imported = set()
+    for node in ast.walk(tree):
+      if isinstance(node, ast.Import):
+        imported.update(a.name for a in node.names)
+      elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        for alias in node.names:
+          full = f'{node.module}.{alias.name}'
+          imported.add(full if full in modules else node.module)
+    graph[name] = {m for m in imported
+                   if m in modules and m != name and m != 'jaxgan'}
+  return graph
+
+
+def cycles(graph):
+  """The strongly connected components with more than one module."""
+  index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+  def visit(v):
+    index[v] = low[v] = len(index)
+    stack.append(v)
+    on_stack.add(v)
+    for w in graph[v]:
+      if w not in index:
+        visit(w)
+        low[v] = min(low[v], low[w])
+      elif w in on_stack:
+        low[v] = min(low[v], index[w])
+    if low[v] == index[v]:
+      component = set()
+      while True:
+        w = stack.pop()
+        on_stack.discard(w)
+        component.add(w)
+        if w == v:
+          break
+      if len(component) > 1:
+        found.append(sorted(component))
+
+  for v in sorted(graph):
+    if v not in index:
+      visit(v)
+  return found
+
+
+def test_cycle_finder_finds_a_cycle():
+  assert cycles({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}) == [
+      ['a', 'b', 'c']]
+
+
+def test_no_import_cycle():
+  assert cycles(import_graph()) == []
+
+
+def test_the_training_loop_is_reached_only_through_the_entry_points():
+  graph = import_graph()
+  importers = lambda module: sorted(m for m, deps in graph.items()
+                                    if module in deps)
+  # main (the command line) -> api (the Python API) -> train.
+  assert importers('jaxgan.train') == ['jaxgan.api']
+  assert importers('jaxgan.api') == ['jaxgan.main']
+  # The report is written by the entry points, not by the loop.
+  assert 'jaxgan.report' not in graph['jaxgan.train']
