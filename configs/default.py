@@ -126,6 +126,14 @@ def get_config() -> ml_collections.ConfigDict:
   # wgan: the critic's weights are clipped to [-weight_clip, weight_clip]
   # after every update (Arjovsky et al.: 0.01).
   config.loss.weight_clip = 0.01
+  # D regularisers added to the loss's own (wgan_gp has gradient_penalty):
+  # a tuple of gradient_penalty | r1, e.g. ('r1',). Each needs a
+  # discriminator without BatchNorm.
+  config.loss.d_regularizers = ()
+  # r1: its weight gamma; D's loss gains gamma / 2 * E[||grad_x D(x)||^2]
+  # on real images (Mescheder et al. 2018 use 10 on CelebA-HQ and 0.1 to
+  # 10 elsewhere).
+  config.loss.r1_gamma = 10.0
 
   config.optimizer = ml_collections.ConfigDict()
   # adam | rmsprop (the WGAN paper's), the same for both nets.
@@ -206,9 +214,8 @@ def get_config() -> ml_collections.ConfigDict:
   # takes --num_samples, default 10000). Fewer samples bias the Frechet
   # distances upwards; compare runs at one count.
   config.eval.num_samples = 2000
-  # The metric that picks workdir/best_checkpoint: frechet_distance_logits |
-  # frechet_distance_features | classifier_score | kid_features | precision |
-  # recall | density | coverage | mode_kl | modes_covered.
+  # The metric that picks workdir/best_checkpoint: any registered metric
+  # (jaxgan/evaluation/metrics.py; the README's metric table lists them).
   config.eval.best_metric = 'frechet_distance_features'
   # The evaluator classifier behind every metric: auto = the one shipped with
   # jaxgan where there is one (MNIST, Fashion-MNIST: the same weights on

@@ -37,7 +37,7 @@ def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
                        g_ema=config.train.g_ema_decay > 0,
                        sharding=parallel.replicated(mesh) if on_mesh else None)
   train_step = steps.make_train_step(
-      g_model, d_model, losses.get_loss(config.loss.name), g_tx, d_tx,
+      g_model, d_model, losses.bind(config.loss), g_tx, d_tx,
       steps.StepOptions.from_config(
           config, parallel.batch_sharded(mesh) if on_mesh else None))
   return state, train_step

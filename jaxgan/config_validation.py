@@ -90,6 +90,16 @@ def _layer_sizes(config, path):
   return value
 
 
+def _names(config, path, choices):
+  value = _get(config, path)
+  if (not isinstance(value, (tuple, list)) or
+      any(name not in choices for name in value)):
+    raise ConfigError(f'{path}={value!r} is invalid: expected a tuple of '
+                      f'names from {", ".join(sorted(choices))}, e.g. '
+                      f'({sorted(choices)[0]!r},), or ().')
+  return value
+
+
 def _choice(config, path, choices):
   value = _get(config, path)
   if value not in choices:
@@ -161,8 +171,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _choice(config, 'loss.name', losses.losses.names())
   _real(config, 'loss.gp_weight', 0.0)
   _real(config, 'loss.weight_clip', 0.0, low_open=True)
+  _names(config, 'loss.d_regularizers', losses.regularizers.names())
+  _real(config, 'loss.r1_gamma', 0.0)
 
-  _choice(config, 'optimizer.name', optimizers.OPTIMIZERS)
+  _choice(config, 'optimizer.name', optimizers.optimizers.names())
   _real(config, 'optimizer.g_learning_rate', 0.0, low_open=True)
   _real(config, 'optimizer.d_learning_rate', 0.0, low_open=True)
   _real(config, 'optimizer.b1', 0.0, 1.0)
@@ -267,18 +279,22 @@ def check_models(config: ml_collections.ConfigDict, g_model, d_model,
           + f', but model.num_classes={num_classes}; use conditional models '
           f'(e.g. cdcgan_g / cdcgan_d) with num_classes > 0, or unconditional '
           f'ones with num_classes=0.')
-  if losses.get_loss(config.loss.name).gradient_penalty:
+  regularizers = losses.regularizer_names(config.loss)
+  if regularizers:
     x = jax.ShapeDtypeStruct((1,) + tuple(image_shape), jnp.float32)
     y = jax.ShapeDtypeStruct((1,), jnp.int32)
     d_vars = jax.eval_shape(
         lambda x, y: d_model.init(jax.random.key(0), x, y, train=False), x, y)
     if d_vars.get('batch_stats'):
+      own = losses.get_loss(config.loss.name).d_regularizers
+      what = (f'loss.name={config.loss.name!r}' if own else
+              f'loss.d_regularizers={tuple(config.loss.d_regularizers)!r}')
       raise ConfigError(
-          f'loss.name={config.loss.name!r} penalises each example\'s own '
-          f'input gradient, which BatchNorm in the critic mixes across the '
-          f'batch (Gulrajani et al. 2017, section 4): set '
-          f'model.d_batchnorm=False or choose a discriminator without '
-          f'BatchNorm (model.discriminator={config.model.discriminator!r}).')
+          f'{what} penalises each example\'s own input gradient, which '
+          f'BatchNorm in the critic mixes across the batch (Gulrajani et al. '
+          f'2017, section 4): set model.d_batchnorm=False or choose a '
+          f'discriminator without BatchNorm '
+          f'(model.discriminator={config.model.discriminator!r}).')
 
 
 def flatten(config) -> dict:

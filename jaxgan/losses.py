@@ -1,10 +1,14 @@
-"""GAN losses as pure functions of discriminator outputs, and the gradient
-penalty.
+"""GAN losses as pure functions of discriminator outputs, and the
+regularisers a discriminator's loss can carry.
 
 Each loss is a `GANLoss`: the discriminator's loss on (real, fake) outputs
-and the generator's loss on fake outputs, both batch means, plus what the
-train step must add (a gradient penalty, clipping the critic's weights).
-Looked up by `loss.name`; a new loss is one `register` here plus its config.
+and the generator's loss on fake outputs, both batch means, and the
+behaviour it brings to the train step through hooks: D regularisers (terms
+added to D's loss, such as the gradient penalty) and a function applied to
+D's parameters after each update (weight clipping). Looked up by
+`loss.name`; a new loss is one `register` here plus its config, a new D
+regulariser one `regularizers.register`, usable with any loss through
+`loss.d_regularizers`. The train step calls the hooks and never changes.
 
   non_saturating  D: binary cross-entropy; G minimises -log D(G(z))
   saturating      D: binary cross-entropy; G minimises log(1 - D(G(z)))
@@ -14,17 +18,26 @@ Looked up by `loss.name`; a new loss is one `register` here plus its config.
                   E[(||grad_x C(x_hat)|| - 1)^2] on random interpolates x_hat
   hinge           D: E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]; G: -E[D(G(z))]
   least_squares   D: (E[(D(x) - 1)^2] + E[D(G(z))^2]) / 2; G: E[(D(G(z)) - 1)^2] / 2
+
+D regularisers (`loss.d_regularizers`, added to a loss's own):
+  gradient_penalty  loss.gp_weight * E[(||grad_x D(x_hat)|| - 1)^2] (WGAN-GP)
+  r1                loss.r1_gamma / 2 * E[||grad_x D(x)||^2] on real images
+                    (Mescheder et al. 2018)
 """
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 
 from jaxgan.registry import Registry
 
 Array = jnp.ndarray
+# (critic, real, fake, key) -> penalty: `critic` maps a batch of images to
+# one score per example.
+Penalty = Callable[[Callable[[Array], Array], Array, Array, jax.Array], Array]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,11 +49,23 @@ class GANLoss:
   probability_output: bool = True
   # The critic estimates a Wasserstein distance: report E[C(x)] - E[C(G(z))].
   wasserstein: bool = False
-  gradient_penalty: bool = False  # Add loss.gp_weight * gradient_penalty.
-  clip_weights: bool = False  # Clip D's params to +-loss.weight_clip.
+  # Hooks. D regularisers the loss always has (names in `regularizers`).
+  d_regularizers: Tuple[str, ...] = ()
+  # (D's params, the loss config) -> D's params, after every D update.
+  after_d_update: Optional[Callable] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DRegularizer:
+  """A term added to D's loss: config.loss[weight_field] * penalty. Each
+  penalises every example's own input gradient, which BatchNorm in D would
+  mix across the batch, so it needs a discriminator without BatchNorm."""
+  penalty: Penalty
+  weight_field: str
 
 
 losses: Registry = Registry('loss')
+regularizers: Registry = Registry('D regulariser')
 
 
 def bce_discriminator_loss(real_logits: Array, fake_logits: Array) -> Array:
@@ -102,16 +127,41 @@ def gradient_penalty(critic: Callable[[Array], Array], real: Array,
   return jnp.mean((jnp.sqrt(sq_norms + 1e-12) - 1.0) ** 2)
 
 
+def r1_penalty(critic: Callable[[Array], Array], real: Array, fake: Array,
+               key: jax.Array) -> Array:
+  """R1 (Mescheder et al. 2018, "Which Training Methods for GANs do
+  actually Converge?"): E[||grad_x D(x)||^2] / 2 on the real images, pushing
+  D's gradient to zero on the data. Deterministic: `fake` and `key` are
+  unused."""
+  del fake, key
+  grads = jax.grad(lambda x: jnp.sum(critic(x)))(real)
+  return 0.5 * jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2,
+                                axis=-1))
+
+
+def clip_critic_weights(d_params, loss_config: ml_collections.ConfigDict):
+  """The original WGAN's Lipschitz constraint: every weight of the critic
+  clipped to [-loss.weight_clip, loss.weight_clip] after each update."""
+  clip = loss_config.weight_clip
+  return jax.tree.map(lambda p: jnp.clip(p, -clip, clip), d_params)
+
+
+regularizers.register('gradient_penalty')(
+    DRegularizer(gradient_penalty, 'gp_weight'))
+regularizers.register('r1')(DRegularizer(r1_penalty, 'r1_gamma'))
+
 losses.register('non_saturating')(
     GANLoss(bce_discriminator_loss, non_saturating_generator_loss))
 losses.register('saturating')(
     GANLoss(bce_discriminator_loss, saturating_generator_loss))
 losses.register('wgan')(
     GANLoss(wasserstein_critic_loss, wasserstein_generator_loss,
-            probability_output=False, wasserstein=True, clip_weights=True))
+            probability_output=False, wasserstein=True,
+            after_d_update=clip_critic_weights))
 losses.register('wgan_gp')(
     GANLoss(wasserstein_critic_loss, wasserstein_generator_loss,
-            probability_output=False, wasserstein=True, gradient_penalty=True))
+            probability_output=False, wasserstein=True,
+            d_regularizers=('gradient_penalty',)))
 losses.register('hinge')(
     GANLoss(hinge_discriminator_loss, wasserstein_generator_loss,
             probability_output=False))
@@ -122,3 +172,38 @@ losses.register('least_squares')(
 
 def get_loss(name: str) -> GANLoss:
   return losses.get(name, 'loss.name')
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundLoss:
+  """A loss with its config's values bound in: what a train step runs."""
+  discriminator: Callable[[Array, Array], Array]
+  generator: Callable[[Array], Array]
+  probability_output: bool
+  wasserstein: bool
+  # (name, penalty, weight) of every D regulariser, the loss's own first.
+  d_regularizers: Tuple[Tuple[str, Penalty, float], ...]
+  after_d_update: Callable
+
+
+def regularizer_names(loss_config: ml_collections.ConfigDict
+                      ) -> Tuple[str, ...]:
+  """The loss's own D regularisers, then loss.d_regularizers (once each)."""
+  own = get_loss(loss_config.name).d_regularizers
+  extra = tuple(name for name in loss_config.d_regularizers
+                if name not in own)
+  return own + extra
+
+
+def bind(loss_config: ml_collections.ConfigDict) -> BoundLoss:
+  loss = get_loss(loss_config.name)
+  terms = []
+  for name in regularizer_names(loss_config):
+    regularizer = regularizers.get(name, 'loss.d_regularizers')
+    terms.append((name, regularizer.penalty,
+                  loss_config[regularizer.weight_field]))
+  after = loss.after_d_update
+  return BoundLoss(
+      loss.discriminator, loss.generator, loss.probability_output,
+      loss.wasserstein, tuple(terms),
+      (lambda p: after(p, loss_config)) if after else (lambda p: p))

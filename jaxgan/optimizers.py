@@ -1,30 +1,37 @@
-"""Optax optimizers from `config.optimizer`."""
+"""Optax optimizers from `config.optimizer`, registered by name: a new
+optimizer is one `register` here (a function of the optimizer config and a
+learning rate) plus the fields it reads in configs/default.py."""
 
 import ml_collections
 import optax
 
-from jaxgan.errors import ConfigError
+from jaxgan.registry import Registry
 
-OPTIMIZERS = ('adam', 'rmsprop')
+optimizers: Registry = Registry('optimizer')
+
+
+@optimizers.register('adam')
+def _adam(opt_config: ml_collections.ConfigDict, learning_rate: float):
+  return optax.adam(learning_rate, b1=opt_config.b1, b2=opt_config.b2,
+                    eps=opt_config.eps)
+
+
+@optimizers.register('rmsprop')
+def _rmsprop(opt_config: ml_collections.ConfigDict, learning_rate: float):
+  # As torch.optim.RMSprop, which the WGAN paper's code used: eps is added to
+  # the root, not inside it.
+  return optax.rmsprop(learning_rate, decay=opt_config.rms_decay,
+                       eps=opt_config.eps, eps_in_sqrt=False)
 
 
 def make_optimizer(opt_config: ml_collections.ConfigDict,
                    learning_rate: float) -> optax.GradientTransformation:
-  """Adam (b1, b2, eps) or RMSProp (rms_decay, eps), optionally preceded by
-  clipping to a global gradient norm, then L2 weight decay added to the
-  gradients (as the DCGAN authors' code does: decay before Adam's scaling,
-  unlike AdamW)."""
-  if opt_config.name == 'adam':
-    tx = optax.adam(learning_rate, b1=opt_config.b1, b2=opt_config.b2,
-                    eps=opt_config.eps)
-  elif opt_config.name == 'rmsprop':
-    # As torch.optim.RMSprop, which the WGAN paper's code used: eps is added
-    # to the root, not inside it.
-    tx = optax.rmsprop(learning_rate, decay=opt_config.rms_decay,
-                       eps=opt_config.eps, eps_in_sqrt=False)
-  else:
-    raise ConfigError(f'Unknown optimizer.name={opt_config.name!r}; valid '
-                      f'choices: {", ".join(OPTIMIZERS)}.')
+  """The optimizer `optimizer.name` (adam: b1, b2, eps; rmsprop: rms_decay,
+  eps), optionally preceded by clipping to a global gradient norm, then L2
+  weight decay added to the gradients (as the DCGAN authors' code does:
+  decay before Adam's scaling, unlike AdamW)."""
+  tx = optimizers.get(opt_config.name, 'optimizer.name')(opt_config,
+                                                         learning_rate)
   if opt_config.weight_decay > 0:
     tx = optax.chain(optax.add_decayed_weights(opt_config.weight_decay), tx)
   if opt_config.grad_clip_norm > 0:

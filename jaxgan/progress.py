@@ -6,6 +6,8 @@ from typing import Callable, Dict, Optional
 
 from absl import logging
 
+from jaxgan import losses
+
 # Slow steps still print progress at least this often.
 PROGRESS_EVERY_SECONDS = 60.0
 
@@ -87,7 +89,7 @@ class Progress:
 def format_losses(scalars: Dict[str, float]) -> str:
   text = (f'd_loss {scalars["d_loss"]:.4f} g_loss {scalars["g_loss"]:.4f} '
           f'D(x) {scalars["d_real"]:.3f} D(G(z)) {scalars["d_fake"]:.3f}')
-  for name in ('wasserstein_estimate', 'gradient_penalty'):
+  for name in ('wasserstein_estimate', *losses.regularizers.names()):
     if name in scalars:
       text += f' {name} {scalars[name]:.4f}'
   return text

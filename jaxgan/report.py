@@ -108,8 +108,9 @@ def _curve_figures(figs: FigureList, histories, smoothing: float,
       'losses.png',
       figures.plot_curves(histories, figures.LOSS_PANELS, smoothing, title),
       'G and D losses and the discriminator\'s mean output on real and '
-      'generated images, with the Wasserstein estimate and gradient penalty '
-      'where the loss has them.', no_scalars)
+      'generated images, with the Wasserstein estimate and the D '
+      'regularisers (gradient penalty, R1) where the loss has them.',
+      no_scalars)
   figs.add_figure(
       'gradients.png',
       figures.plot_curves(histories, figures.GRADIENT_PANELS, smoothing,

@@ -50,8 +50,6 @@ class StepOptions:
   update_scheme: str = 'alternating_fresh_noise'
   d_steps_per_g_step: int = 1
   g_steps_per_d_step: int = 1
-  gp_weight: float = 10.0
-  weight_clip: float = 0.01
   g_ema_decay: float = 0.0
   # Where each batch lives: split over the mesh's `data` axis (None: one
   # device). Every per-example array is constrained to it as it is made.
@@ -68,8 +66,6 @@ class StepOptions:
                update_scheme=config.train.update_scheme,
                d_steps_per_g_step=config.train.d_steps_per_g_step,
                g_steps_per_d_step=config.train.g_steps_per_d_step,
-               gp_weight=config.loss.gp_weight,
-               weight_clip=config.loss.weight_clip,
                g_ema_decay=config.train.g_ema_decay)
 
 
@@ -88,7 +84,7 @@ def gradient_statistics(grads, net: str) -> Metrics:
 
 
 def make_train_step(g_model: nn.Module, d_model: nn.Module,
-                    loss: losses_lib.GANLoss,
+                    loss: losses_lib.BoundLoss,
                     g_tx: optax.GradientTransformation,
                     d_tx: optax.GradientTransformation, options: StepOptions
                     ) -> Callable[[GANState, Data, jax.Array, jax.Array],
@@ -102,7 +98,7 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
   update fresh noise and uniformly drawn labels. The other schemes make one
   batch of fakes per step, conditioned on the real batch's labels, and both
   nets learn from it. Only G's forward pass changes G's BatchNorm statistics
-  and only D's passes on the D loss change D's; losses, gradient penalty and
+  and only D's passes on the D loss change D's; losses, D regularisers and
   metrics are float32 whatever the models compute in.
   """
   opts = options
@@ -141,7 +137,7 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
         state.g_params, has_aux=True)
 
   def discriminator_losses(d_params, d_batch_stats, real, fake, labels, keys):
-    """D's loss (with the gradient penalty) and G's loss on one D forward
+    """D's loss (with its regularisers) and G's loss on one D forward
     pass over the real and the fake batch."""
     real_drop, fake_drop, gp_key, gp_drop = keys
     real_logits, stats = apply_d(d_params, d_batch_stats, real, labels,
@@ -149,22 +145,21 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
     fake_logits, stats = apply_d(d_params, stats, fake, labels, fake_drop)
     d_loss = loss.discriminator(real_logits, fake_logits)
     aux = {'d_loss': d_loss}
-    if loss.gradient_penalty:
-      critic = lambda x: apply_d(d_params, stats, x, labels, gp_drop)[0]
-      penalty = losses_lib.gradient_penalty(
-          critic, real, jax.lax.stop_gradient(fake), gp_key)
-      aux['gradient_penalty'] = penalty
-      d_loss = d_loss + opts.gp_weight * penalty
+    critic = lambda x: apply_d(d_params, stats, x, labels, gp_drop)[0]
+    for i, (name, penalty_of, weight) in enumerate(loss.d_regularizers):
+      penalty = penalty_of(
+          critic, real, jax.lax.stop_gradient(fake),
+          gp_key if i == 0 else jax.random.fold_in(gp_key, i))
+      aux[name] = penalty
+      d_loss = d_loss + weight * penalty
     return (d_loss, loss.generator(fake_logits)), (real_logits, fake_logits,
                                                    stats, aux)
 
   def apply_d_gradients(state: GANState, grads, stats, real_logits,
                         fake_logits, aux):
     updates, d_opt_state = d_tx.update(grads, state.d_opt_state, state.d_params)
-    d_params = optax.apply_updates(state.d_params, updates)
-    if loss.clip_weights:
-      d_params = jax.tree.map(
-          lambda p: jnp.clip(p, -opts.weight_clip, opts.weight_clip), d_params)
+    d_params = loss.after_d_update(optax.apply_updates(state.d_params,
+                                                       updates))
     state = state.replace(d_params=d_params, d_batch_stats=stats,
                           d_opt_state=d_opt_state)
     d_real, d_fake = d_output_means(real_logits, fake_logits)

@@ -4,8 +4,8 @@ another minibatch moves them.
   python launch/bf16_gradient_check.py --workdir=runs/dcgan_mnist
 
 At the run's latest checkpoint, on one batch of real images and noise, the
-gradients of D's loss (with the gradient penalty on its own line, for losses
-that have one) and of G's loss are computed in float32 and in bfloat16
+gradients of D's loss (with each D regulariser, such as the gradient
+penalty, on its own line) and of G's loss are computed in float32 and in bfloat16
 (`model.compute_dtype`), and in float32 on a second batch. For each: the
 relative difference of the whole gradient, its cosine, and the parameters
 that move most. If bfloat16 changes a gradient by much less than the next
@@ -32,7 +32,7 @@ def gradients(config, state, images, dtype, seed):
   config = config.copy_and_resolve_references()
   config.model.compute_dtype = dtype
   g_model, d_model = build_models(config)
-  loss = losses.get_loss(config.loss.name)
+  loss = losses.bind(config.loss)
   keys = jax.random.split(jax.random.key(seed), 3)
   batch = images.shape[0]
   z = jax.random.normal(keys[0], (batch, config.model.noise_dim))
@@ -56,10 +56,10 @@ def gradients(config, state, images, dtype, seed):
   terms = {'d_loss': (lambda p: loss.discriminator(critic(p, real),
                                                    critic(p, fake)),
                       state.d_params)}
-  if loss.gradient_penalty:
-    terms['gradient_penalty'] = (
-        lambda p: losses.gradient_penalty(lambda x: critic(p, x), real, fake,
-                                          keys[2]), state.d_params)
+  for name, penalty, _ in loss.d_regularizers:
+    terms[name] = (
+        lambda p, penalty=penalty: penalty(lambda x: critic(p, x), real, fake,
+                                           keys[2]), state.d_params)
   terms['g_loss'] = (lambda p: loss.generator(critic(state.d_params,
                                                      generate(p))),
                      state.g_params)

@@ -21,7 +21,7 @@ CONFIG_NAMES = sorted(
 
 @pytest.mark.parametrize('name', CONFIG_NAMES)
 def test_every_config_is_valid(name):
-  config = importlib.import_module(f'configs.{name}').get_config()
+  config = importlib.import_module(f'jaxgan.configs.{name}').get_config()
   config_validation.validate(config)
 
 

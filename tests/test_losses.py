@@ -4,6 +4,7 @@ import chex
 import jax.flatten_util
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 import pytest
 
@@ -65,9 +66,11 @@ def test_wasserstein_losses():
   np.testing.assert_allclose(loss.discriminator(REAL, FAKE),
                              FAKE.mean() - REAL.mean(), rtol=1e-6)
   np.testing.assert_allclose(loss.generator(FAKE), -FAKE.mean(), rtol=1e-6)
-  assert loss.gradient_penalty and not loss.clip_weights
+  assert loss.d_regularizers == ('gradient_penalty',)
+  assert loss.after_d_update is None
   clipped = losses.get_loss('wgan')
-  assert clipped.clip_weights and not clipped.gradient_penalty
+  assert clipped.after_d_update is losses.clip_critic_weights
+  assert not clipped.d_regularizers
   assert clipped.discriminator is loss.discriminator
   # The critic's gradient is +-1/B per example, never saturating.
   grad = jax.grad(loss.generator)(jnp.full((4,), -100.0))
@@ -158,3 +161,56 @@ def test_gradient_penalty_uses_per_example_interpolates():
   penalty = losses.gradient_penalty(lambda x: x.sum(-1) / jnp.sqrt(2.0),
                                     real, fake, jax.random.key(0))
   np.testing.assert_allclose(penalty, 0.0, atol=1e-10)
+
+
+# --------------------------------------------------------------- R1 and hooks
+def test_r1_of_a_linear_critic_is_half_its_squared_norm():
+  """D(x) = w.x has gradient w at every real image: R1 = ||w||^2 / 2,
+  whatever the fakes and the key."""
+  real = jax.random.normal(jax.random.key(0), (6, 4, 4, 1))
+  w = 0.7 * jax.random.normal(jax.random.key(2), (16,))
+  critic = lambda x: x.reshape(x.shape[0], -1) @ w
+  penalty = losses.r1_penalty(critic, real, jnp.full_like(real, jnp.nan),
+                              jax.random.key(3))
+  chex.assert_shape(penalty, ())
+  np.testing.assert_allclose(penalty, 0.5 * jnp.sum(w ** 2), rtol=1e-5)
+
+
+def test_r1_is_measured_on_real_images_only():
+  """For D(x) = sum(x^2) / 2 the input gradient is x itself, so R1 is half
+  the mean squared norm of the real images."""
+  real = jnp.array([[1.0, 2.0], [0.0, 3.0]])
+  penalty = losses.r1_penalty(lambda x: 0.5 * jnp.sum(x ** 2, -1), real,
+                              100 * real, jax.random.key(0))
+  np.testing.assert_allclose(penalty, 0.5 * (5.0 + 9.0) / 2, rtol=1e-6)
+
+
+def loss_config(**fields):
+  config = ml_collections.ConfigDict({
+      'name': 'non_saturating', 'gp_weight': 10.0, 'weight_clip': 0.01,
+      'd_regularizers': (), 'r1_gamma': 10.0})
+  config.update(fields)
+  return config
+
+
+def test_binding_a_loss_collects_its_regularisers_and_weights():
+  bound = losses.bind(loss_config(name='wgan_gp', d_regularizers=('r1',),
+                                  r1_gamma=0.5))
+  assert [(name, weight) for name, _, weight in bound.d_regularizers] == [
+      ('gradient_penalty', 10.0), ('r1', 0.5)]
+  # Named twice, counted once.
+  bound = losses.bind(loss_config(name='wgan_gp',
+                                  d_regularizers=('gradient_penalty',)))
+  assert [name for name, _, _ in bound.d_regularizers] == ['gradient_penalty']
+  assert losses.bind(loss_config()).d_regularizers == ()
+  with pytest.raises(ConfigError, match=r"loss\.d_regularizers='r2'.*r1"):
+    losses.bind(loss_config(d_regularizers=('r2',)))
+
+
+def test_after_update_hook_clips_only_where_the_loss_asks():
+  params = {'w': jnp.array([-1.0, 0.005, 2.0])}
+  clipped = losses.bind(loss_config(name='wgan')).after_d_update(params)
+  np.testing.assert_array_equal(clipped['w'],
+                                np.float32([-0.01, 0.005, 0.01]))
+  same = losses.bind(loss_config()).after_d_update(params)
+  assert same is params

@@ -1,16 +1,18 @@
 """Sample-quality metrics and the DCGAN paper's protocols on data whose
 answer is known."""
 
+import os
+
 import chex
 import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.linalg
 
-from jaxgan.configs import mlp_gan_mnist
 from jaxgan import models
+from jaxgan.configs import mlp_gan_mnist
 from jaxgan.evaluation import metrics, protocols, results
-from tests.conftest import tiny_dcgan_config
+from tests.conftest import REPO, tiny_dcgan_config
 
 
 def gaussian(n, mean, cov, seed):
@@ -202,3 +204,47 @@ def test_feature_protocol_applies_to_conv_discriminators_only():
                            (mlp_gan_mnist.get_config(), ())):
     d_model = models.build_discriminator(config.model, (28, 28, 1))
     assert results.applicable_protocols(config, 'auto', d_model) == expected
+
+
+# ---------------------------------------------------------------- registry
+def test_a_registered_metric_is_computed_and_has_a_direction(monkeypatch):
+  """One function and its direction: SampleQuality-style scoring runs it
+  after the others, and HIGHER_IS_BETTER (what selection, logs and reports
+  read) carries it."""
+  monkeypatch.setattr(metrics, 'HIGHER_IS_BETTER',
+                      dict(metrics.HIGHER_IS_BETTER))
+  monkeypatch.setattr(metrics, 'METRICS', list(metrics.METRICS))
+  rng = np.random.default_rng(0)
+  real = rng.normal(size=(40, 6))
+  fake = rng.normal(size=(40, 6)) + 0.5
+  logits = rng.normal(size=(40, 3))
+
+  @metrics.register(mean_feature_norm=False)
+  def _mean_norm(s):
+    return {'mean_feature_norm': float(np.linalg.norm(s.features, axis=1)
+                                       .mean())}
+
+  scored = metrics.Scored(
+      logits, fake, {'logits': metrics.gaussian_statistics(logits),
+                     'features': metrics.gaussian_statistics(real)},
+      real, {k: metrics.nearest_neighbour_radii(real, k)
+             for k in (metrics.PRECISION_RECALL_K,
+                       metrics.DENSITY_COVERAGE_K)},
+      metrics.class_histogram(logits, 3), seed=0)
+  out = {}
+  for metric in metrics.METRICS:
+    out.update(metric(scored))
+  assert list(metrics.HIGHER_IS_BETTER)[-1] == 'mean_feature_norm'
+  assert set(metrics.HIGHER_IS_BETTER) <= set(out)
+  np.testing.assert_allclose(out['mean_feature_norm'],
+                             np.linalg.norm(fake, axis=1).mean())
+  with pytest.raises(ValueError, match='registered twice'):
+    metrics.register(classifier_score=True)(_mean_norm)
+
+
+def test_the_readme_metric_table_names_every_metric():
+  with open(os.path.join(REPO, 'README.md')) as f:
+    readme = f.read()
+  table = readme.split('| metric | what | better |', 1)[1].split('\n\n', 1)[0]
+  for name in metrics.HIGHER_IS_BETTER:
+    assert f'`{name}`' in table, name

@@ -27,7 +27,7 @@ CONFIG_NAMES = sorted(
 
 
 def experiment_config(name):
-  return importlib.import_module(f'configs.{name}').get_config()
+  return importlib.import_module(f'jaxgan.configs.{name}').get_config()
 
 
 def _distinct_models():
@@ -381,6 +381,15 @@ def test_gradient_penalty_with_batchnorm_critic_is_refused():
   g, d, shape = build(config)
   with pytest.raises(ConfigError, match=r"loss.name='wgan_gp'.*BatchNorm.*"
                      r"d_batchnorm=False"):
+    config_validation.check_models(config, g, d, shape)
+
+
+def test_r1_with_batchnorm_critic_is_refused():
+  config = experiment_config('dcgan_tutorial_mnist')  # D has BatchNorm.
+  config.loss.d_regularizers = ('r1',)
+  g, d, shape = build(config)
+  with pytest.raises(ConfigError, match=r"loss.d_regularizers=\('r1',\) "
+                     r"penalises.*BatchNorm.*d_batchnorm=False"):
     config_validation.check_models(config, g, d, shape)
 
 

@@ -88,14 +88,14 @@ def test_loss_figure_adds_wasserstein_and_penalty_panels_when_logged():
   fig = figures.plot_curves([run], figures.LOSS_PANELS, 0.6, 'wgan_gp')
   assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == [
       'Losses', 'Discriminator output', 'Wasserstein estimate',
-      'Gradient penalty']
+      'D regularisers']
   assert tuple(fig.get_size_inches() * fig.dpi) == (1000, 680)
   assert figures.plot_curves([run._replace(scalars={})], figures.LOSS_PANELS,
                              0.6, 'empty') is None
 
 
 def test_conditional_walk_has_one_row_per_class_along_one_path():
-  config = importlib.import_module('configs.cdcgan_mnist').get_config()
+  config = importlib.import_module('jaxgan.configs.cdcgan_mnist').get_config()
   g_model, d_model = assemble.build_models(config)
   state, _ = assemble.initial_state_and_step(config, g_model, d_model,
                                           (28, 28, 1), jax.random.key(0))

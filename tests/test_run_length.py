@@ -41,7 +41,7 @@ def test_the_length_says_what_stands_in_for_what():
 
 @pytest.mark.parametrize('name', CONFIGS)
 def test_every_configs_progress_gif_has_20_frames(name):
-  config = importlib.import_module(f'configs.{name}').get_config()
+  config = importlib.import_module(f'jaxgan.configs.{name}').get_config()
   config_validation.validate(config)
   num_steps = run_length.total_steps(config, num_loaded=5000)
   resolved = run_length.resolve(config, num_steps)

@@ -228,6 +228,29 @@ def test_gradient_penalty_weight_enters_the_critic_loss():
                           b.d_params['Dense_0']['kernel'])
 
 
+@pytest.mark.parametrize('loss', ['non_saturating', 'hinge', 'wgan_gp'])
+def test_r1_regularises_any_loss_through_the_hook(loss):
+  """loss.d_regularizers=('r1',) adds R1 to whichever loss: logged as `r1`,
+  weighted by r1_gamma; at gamma 0 the step is bit-identical to no R1 (the
+  regulariser enters D's loss only through its weight)."""
+  state, plain, data = small_mlp_step(loss)
+  _, off, _ = small_mlp_step(loss, loss__d_regularizers=('r1',),
+                             loss__r1_gamma=0.0)
+  _, on, _ = small_mlp_step(loss, loss__d_regularizers=('r1',),
+                            loss__r1_gamma=10.0)
+  reference, reference_metrics = plain(state, data, *keys())
+  zero, zero_metrics = off(state, data, *keys())
+  ten, ten_metrics = on(state, data, *keys())
+  assert 'r1' not in reference_metrics
+  assert float(ten_metrics['r1']) > 0
+  np.testing.assert_array_equal(zero_metrics['r1'], ten_metrics['r1'])
+  chex.assert_trees_all_equal(zero.d_params, reference.d_params)
+  assert not jnp.allclose(ten.d_params['Dense_0']['kernel'],
+                          reference.d_params['Dense_0']['kernel'])
+  # The loss's own regulariser stays, the new one comes after it.
+  assert ('gradient_penalty' in ten_metrics) == (loss == 'wgan_gp')
+
+
 def test_k_step_schedule_updates_g_k_minus_1_times():
   state, step, data = small_mlp_step(train__g_steps_per_d_step=3)
   new_state, _ = step(state, data, *keys())

@@ -1,31 +1,29 @@
-"""Sample-quality metrics on evaluator features: pure functions.
+"""Sample-quality metrics on evaluator features: pure functions, and the
+registry of the metrics every evaluation computes.
 
 Statistics that need precision (covariances, the matrix square root, MMD
 sums) run in float64 NumPy; the O(n^2) neighbour searches run jitted in JAX,
 blocked over queries so memory stays at block x n.
+
+A new metric is one function registered at the end of this module with the
+direction of each value it reports: evaluation computes it, and the logs,
+the printed table, best-checkpoint selection (eval.best_metric), the report
+and its figures pick it up from `HIGHER_IS_BETTER`.
 """
 
+import dataclasses
 import functools
-from typing import Dict, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-# Metric name -> True where larger is better; what best-checkpoint selection
-# and reports read.
-HIGHER_IS_BETTER = {
-    'frechet_distance_logits': False,
-    'frechet_distance_features': False,
-    'classifier_score': True,
-    'kid_features': False,
-    'precision': True,
-    'recall': True,
-    'density': True,
-    'coverage': True,
-    'mode_kl': False,
-    'modes_covered': True,
-}
+# Metric value name -> True where larger is better, in registration order;
+# filled by `register`. What best-checkpoint selection and reports read.
+HIGHER_IS_BETTER: Dict[str, bool] = {}
+# The registered metric functions, in the order they are computed.
+METRICS: List[Callable[['Scored'], Dict[str, object]]] = []
 
 
 # ------------------------------------------------------------ Frechet distance
@@ -236,3 +234,73 @@ def class_histogram(logits, num_classes: int) -> np.ndarray:
   predictions = np.asarray(jnp.argmax(jnp.asarray(logits), axis=-1))
   counts = np.bincount(predictions, minlength=num_classes)
   return counts / counts.sum()
+
+
+# ---------------------------------------------------------------- registry
+@dataclasses.dataclass
+class Scored:
+  """What a metric sees: the evaluator's logits and penultimate features of
+  the scored images, and of the real training images with the statistics
+  computed from them once (quality.SampleQuality)."""
+  logits: np.ndarray
+  features: np.ndarray
+  real_statistics: Dict[str, Tuple[np.ndarray, np.ndarray]]  # logits, features
+  real_features: np.ndarray
+  real_radii: Dict[int, np.ndarray]  # k -> nearest_neighbour_radii(real, k)
+  real_class_histogram: np.ndarray
+  seed: int
+
+
+def register(**higher_is_better: bool):
+  """Registers a metric function (Scored -> {value name: value}); the
+  keywords give the direction of each value that has one (a value left out,
+  such as a standard deviation, has none)."""
+
+  def add(metric):
+    for name in higher_is_better:
+      if name in HIGHER_IS_BETTER:
+        raise ValueError(f'Metric {name!r} is registered twice.')
+    HIGHER_IS_BETTER.update(higher_is_better)
+    METRICS.append(metric)
+    return metric
+
+  return add
+
+
+@register(frechet_distance_logits=False, frechet_distance_features=False)
+def _frechet_distances(s: Scored):
+  return {f'frechet_distance_{name}': frechet_distance(
+      *gaussian_statistics(values), *s.real_statistics[name])
+          for name, values in (('logits', s.logits),
+                               ('features', s.features))}
+
+
+@register(classifier_score=True)
+def _classifier_score(s: Scored):
+  return {'classifier_score': float(classifier_score(s.logits))}
+
+
+@register(kid_features=False)
+def _kid(s: Scored):
+  kid, kid_std = kernel_inception_distance(s.features, s.real_features,
+                                           seed=s.seed)
+  return {'kid_features': kid, 'kid_features_std': kid_std}
+
+
+@register(precision=True, recall=True)
+def _precision_recall(s: Scored):
+  precision, recall = precision_recall(
+      s.real_features, s.features, real_radii=s.real_radii[PRECISION_RECALL_K])
+  return {'precision': precision, 'recall': recall}
+
+
+@register(density=True, coverage=True)
+def _density_coverage(s: Scored):
+  density, coverage = density_coverage(
+      s.real_features, s.features, real_radii=s.real_radii[DENSITY_COVERAGE_K])
+  return {'density': density, 'coverage': coverage}
+
+
+@register(mode_kl=False, modes_covered=True)
+def _modes(s: Scored):
+  return mode_coverage(s.logits, s.real_class_histogram)

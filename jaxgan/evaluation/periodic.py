@@ -38,26 +38,20 @@ class PeriodicEvaluation:
     start = time.time()
     step = int(state.step)
     generated = results.sample_metrics(self.config, self.g_model, state,
-                                      self.quality, self.config.seed)
+                                       self.quality, self.config.seed)
     results.write_json(self.workdir, step,
-                      results.result_record(step, self.quality, generated))
+                       results.result_record(step, self.quality, generated))
     self.writer.write_scalars(step, _scalars('eval', generated))
     if not self._reference_written:
       self.writer.write_scalars(step, _scalars('eval_reference',
                                                self.quality.reference))
       self._reference_written = True
     improved = self.best.update(state, generated[self.metric])
-    logging.info(
-        'eval at step %d (%.1fs): FD logits %.4g, FD features %.4g, '
-        'classifier score %.3g, KID %.4g, precision %.3f, recall %.3f, '
-        'modes %d%s', step, time.time() - start,
-        generated['frechet_distance_logits'],
-        generated['frechet_distance_features'],
-        generated['classifier_score'], generated['kid_features'],
-        generated['precision'], generated['recall'],
-        generated['modes_covered'],
-        f'; new best {self.metric}, saved to best_checkpoint' if improved
-        else '')
+    logging.info('eval at step %d (%.1fs): %s%s', step, time.time() - start,
+                 ', '.join(f'{name} {generated[name]:.4g}'
+                           for name in metrics.HIGHER_IS_BETTER),
+                 f'; new best {self.metric}, saved to best_checkpoint'
+                 if improved else '')
     return generated
 
   def close(self) -> None:

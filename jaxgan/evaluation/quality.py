@@ -2,8 +2,9 @@
 
 `SampleQuality` draws n real training images and n held-out real images once
 (seeded), and scores any n images against the training ones through the
-evaluator: Frechet distances on logits and penultimate features, the
-classifier score, KID, precision/recall, density/coverage and mode coverage.
+evaluator with every registered metric (evaluation/metrics.py): Frechet
+distances on logits and penultimate features, the classifier score, KID,
+precision/recall, density/coverage and mode coverage.
 The held-out images scored the same way are the reference ceiling: what a
 perfect generator would reach at this sample count and seed.
 """
@@ -59,21 +60,12 @@ class SampleQuality:
       raise ValueError(f'Expected {self.num_samples} images to score, got '
                        f'{images_uint8.shape[0]}.')
     logits, features = self.evaluator.features(images_uint8)
+    scored = metrics.Scored(logits, features, self._real_statistics,
+                            self._real_features, self._real_radii,
+                            self.real_class_histogram, self.seed)
     out = {}
-    for name, values in (('logits', logits), ('features', features)):
-      out[f'frechet_distance_{name}'] = metrics.frechet_distance(
-          *metrics.gaussian_statistics(values), *self._real_statistics[name])
-    out['classifier_score'] = float(metrics.classifier_score(logits))
-    out['kid_features'], out['kid_features_std'] = (
-        metrics.kernel_inception_distance(features, self._real_features,
-                                          seed=self.seed))
-    out['precision'], out['recall'] = metrics.precision_recall(
-        self._real_features, features,
-        real_radii=self._real_radii[metrics.PRECISION_RECALL_K])
-    out['density'], out['coverage'] = metrics.density_coverage(
-        self._real_features, features,
-        real_radii=self._real_radii[metrics.DENSITY_COVERAGE_K])
-    out.update(metrics.mode_coverage(logits, self.real_class_histogram))
+    for metric in metrics.METRICS:
+      out.update(metric(scored))
     return out
 
 

@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 import numpy as np
 
-from jaxgan import files
+from jaxgan import files, losses
 from jaxgan.evaluation.metrics import HIGHER_IS_BETTER
 from jaxgan.reporting.run_history import RunHistory
 
@@ -30,7 +30,8 @@ LOSS_PANELS = (
     Panel('Discriminator output', ('d_real', 'd_fake'), ('D(x)', 'D(G(z))')),
     Panel('Wasserstein estimate', ('wasserstein_estimate',),
           ('E D(x) - E D(G(z))',)),
-    Panel('Gradient penalty', ('gradient_penalty',), ('penalty',)),
+    Panel('D regularisers', tuple(losses.regularizers.names()),
+          tuple(losses.regularizers.names())),
 )
 GRADIENT_PANELS = tuple(
     Panel(f'{name} gradient {stat}', (f'{net}_grad_{key}',), (net.upper(),))
