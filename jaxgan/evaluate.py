@@ -86,7 +86,7 @@ def define_flags():
       'protocols', 'auto',
       'auto (nearest_neighbour for conditional runs, discriminator_svm for '
       'all) | none | a comma-separated list of '
-      f'{", ".join(results.PROTOCOLS)}.')
+      f'{", ".join(results.PROTOCOLS.in_order())}.')
   flags.DEFINE_integer(
       'nn_samples', 0, 'Generated samples the 1-NN classifier is fitted on '
       '(0 = --num_samples).')

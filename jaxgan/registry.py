@@ -36,3 +36,8 @@ class Registry(Generic[T]):
 
   def names(self):
     return sorted(self._entries)
+
+  def in_order(self):
+    """The names in registration order (what runs in order, such as the
+    evaluation protocols)."""
+    return list(self._entries)

@@ -10,6 +10,7 @@ import pytest
 import scipy.linalg
 
 from jaxgan import models
+from jaxgan.errors import ConfigError
 from jaxgan.configs import mlp_gan_mnist
 from jaxgan.evaluation import metrics, protocols, results
 from tests.conftest import REPO, tiny_dcgan_config
@@ -204,6 +205,10 @@ def test_feature_protocol_applies_to_conv_discriminators_only():
                            (mlp_gan_mnist.get_config(), ())):
     d_model = models.build_discriminator(config.model, (28, 28, 1))
     assert results.applicable_protocols(config, 'auto', d_model) == expected
+  # Asked for where it cannot run: refused before anything is sampled.
+  with pytest.raises(ConfigError, match="model.discriminator='mlp_d' has "
+                     "none"):
+    results.applicable_protocols(config, 'discriminator_svm', d_model)
 
 
 # ---------------------------------------------------------------- registry

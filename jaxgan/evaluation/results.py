@@ -2,12 +2,14 @@
 reference, the protocols that apply to it, a printed table and a JSON file.
 Shared by `jaxgan.evaluate` and evaluation during training."""
 
+import dataclasses
 import os
 import time
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 from absl import logging
 import flax.linen as nn
+import ml_collections
 import numpy as np
 
 from jaxgan import data, files, sampling
@@ -15,9 +17,8 @@ from jaxgan.evaluation import metrics, protocols
 from jaxgan.evaluation.quality import SampleQuality
 from jaxgan.evaluation.splits import Splits
 from jaxgan.errors import ConfigError
-
-PROTOCOLS = ('nearest_neighbour', 'discriminator_svm')
-
+from jaxgan.registry import Registry
+from jaxgan.state import GANState
 
 def sample_metrics(config, g_model, state, quality: SampleQuality,
                    seed: int) -> Dict[str, object]:
@@ -27,32 +28,50 @@ def sample_metrics(config, g_model, state, quality: SampleQuality,
   return quality.score(fake['images'])
 
 
+@dataclasses.dataclass(frozen=True)
+class ProtocolInputs:
+  """Everything a protocol may use: the run and its real data splits."""
+  config: ml_collections.ConfigDict
+  g_model: nn.Module
+  d_model: nn.Module
+  state: GANState
+  splits: Splits
+  nn_samples: int
+  svm_labels: int
+  seed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+  """A DCGAN-paper protocol: whether it applies to a run (what 'auto' runs),
+  why not where it does not (the error when asked for), and how it runs."""
+  applies: Callable[[ml_collections.ConfigDict, nn.Module], bool]
+  refusal: Callable[[ml_collections.ConfigDict], str]
+  run: Callable[[ProtocolInputs], Dict[str, object]]
+
+
+PROTOCOLS: Registry = Registry('protocol')
+
+
 def applicable_protocols(config, requested: str, d_model: nn.Module
                          ) -> Sequence[str]:
-  """'auto': nearest_neighbour for conditional models, discriminator_svm for
-  discriminators with conv feature maps; 'none'; or a list."""
+  """'auto': every registered protocol that applies to the run; 'none'; or
+  a comma-separated list, each checked."""
   if requested == 'auto':
-    image_shape = data.dataset_spec(config.data.name).image_shape
-    return tuple(
-        name for name, applies in (
-            ('nearest_neighbour', config.model.num_classes > 0),
-            ('discriminator_svm',
-             protocols.has_feature_maps(d_model, image_shape)))
-        if applies)
+    return tuple(name for name in PROTOCOLS.in_order()
+                 if PROTOCOLS.get(name).applies(config, d_model))
   if requested == 'none':
     return ()
   chosen = tuple(p for p in requested.split(',') if p)
   for name in chosen:
-    if name not in PROTOCOLS:
+    if name not in PROTOCOLS.names():
       raise ConfigError(f'Unknown protocol {name!r} in --protocols; valid '
                         f'choices: auto, none, or a list of '
-                        f'{", ".join(PROTOCOLS)}.')
-  if 'nearest_neighbour' in chosen and not config.model.num_classes:
-    raise ConfigError(
-        'The nearest_neighbour protocol fits a classifier on class-'
-        'conditional samples, but this run is unconditional '
-        '(model.num_classes=0); train a conditional model (e.g. '
-        'configs/cdcgan_mnist.py).')
+                        f'{", ".join(PROTOCOLS.in_order())}.')
+  for name in chosen:
+    protocol = PROTOCOLS.get(name)
+    if not protocol.applies(config, d_model):
+      raise ConfigError(protocol.refusal(config))
   return chosen
 
 
@@ -103,17 +122,35 @@ def discriminator_svm_protocol(d_model, state, splits: Splits,
 def run_protocols(config, g_model, d_model, state, splits: Splits,
                   names: Sequence[str], nn_samples: int, svm_labels: int,
                   seed: int) -> Dict[str, object]:
+  inputs = ProtocolInputs(config, g_model, d_model, state, splits, nn_samples,
+                          svm_labels, seed)
   out = {}
   for name in names:
     start = time.time()
-    if name == 'nearest_neighbour':
-      out.update(nearest_neighbour_protocol(config, g_model, state, splits,
-                                            nn_samples, seed))
-    else:
-      out.update(discriminator_svm_protocol(d_model, state, splits,
-                                            svm_labels, seed))
+    out.update(PROTOCOLS.get(name).run(inputs))
     logging.info('Protocol %s took %.1fs.', name, time.time() - start)
   return out
+
+
+PROTOCOLS.register('nearest_neighbour')(Protocol(
+    applies=lambda config, d_model: config.model.num_classes > 0,
+    refusal=lambda config: (
+        'The nearest_neighbour protocol fits a classifier on class-'
+        'conditional samples, but this run is unconditional '
+        '(model.num_classes=0); train a conditional model (e.g. '
+        'configs/cdcgan_mnist.py).'),
+    run=lambda i: nearest_neighbour_protocol(
+        i.config, i.g_model, i.state, i.splits, i.nn_samples, i.seed)))
+PROTOCOLS.register('discriminator_svm')(Protocol(
+    applies=lambda config, d_model: protocols.has_feature_maps(
+        d_model, data.dataset_spec(config.data.name).image_shape),
+    refusal=lambda config: (
+        f'The discriminator_svm protocol fits an SVM on the discriminator\'s '
+        f'convolutional feature maps, but model.discriminator='
+        f'{config.model.discriminator!r} has none; use --protocols=auto or '
+        f'a convolutional discriminator (the dcgan_* and cdcgan_d models).'),
+    run=lambda i: discriminator_svm_protocol(i.d_model, i.state, i.splits,
+                                             i.svm_labels, i.seed)))
 
 
 def format_table(result: Dict[str, object]) -> str:
