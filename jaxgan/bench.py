@@ -30,8 +30,8 @@ from jax.sharding import Mesh
 from ml_collections import config_flags
 import numpy as np
 
-from jaxgan.configs import dcgan_mnist
 from jaxgan import assemble, bench_references, config_validation, data, op_profile, parallel, run_length, steps
+from jaxgan.configs import dcgan_mnist
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',

@@ -23,6 +23,7 @@ from typing import Dict, Tuple
 from absl import logging
 import numpy as np
 
+from jaxgan import checks
 from jaxgan.errors import ConfigError, DatasetNotFoundError
 
 SOURCES = ('auto', 'tfds', 'idx', 'npz', 'bundled')
@@ -89,9 +90,17 @@ class Dataset:
 
 def dataset_spec(name: str) -> DatasetSpec:
   if name not in DATASETS:
-    raise ConfigError(f'Unknown data.name={name!r}; valid choices: '
-                     f'{", ".join(sorted(DATASETS))}.')
+    raise ConfigError(checks.unknown('data.name', name, sorted(DATASETS)))
   return DATASETS[name]
+
+
+def check_config(config) -> None:
+  """The data.* fields (the batch's split over devices: parallel)."""
+  checks.choice(config, 'data.name', DATASETS)
+  checks.choice(config, 'data.source', SOURCES)
+  checks.path_string(config, 'data.data_dir')
+  checks.boolean(config, 'data.allow_download')
+  checks.integer(config, 'data.batch_size', 1)
 
 
 def load(name: str, source: str = 'auto', data_dir: str = '',
@@ -99,8 +108,7 @@ def load(name: str, source: str = 'auto', data_dir: str = '',
   """Loads a whole split into host memory as uint8."""
   spec = dataset_spec(name)
   if source not in SOURCES:
-    raise ConfigError(f'Unknown data.source={source!r}; valid choices: '
-                     f'{", ".join(SOURCES)}.')
+    raise ConfigError(checks.unknown('data.source', source, SOURCES))
   if source == 'tfds':
     return _load_tfds_or_explain(name, spec, split, data_dir, allow_download)
   if source == 'idx':

@@ -32,6 +32,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
+from jaxgan import checks
 from jaxgan.registry import Registry
 
 Array = jnp.ndarray
@@ -172,6 +173,14 @@ losses.register('least_squares')(
 
 def get_loss(name: str) -> GANLoss:
   return losses.get(name, 'loss.name')
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  checks.choice(config, 'loss.name', losses.names())
+  checks.real(config, 'loss.gp_weight', 0.0)
+  checks.real(config, 'loss.weight_clip', 0.0, low_open=True)
+  checks.names(config, 'loss.d_regularizers', regularizers.names())
+  checks.real(config, 'loss.r1_gamma', 0.0)
 
 
 @dataclasses.dataclass(frozen=True)

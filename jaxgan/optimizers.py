@@ -5,6 +5,7 @@ learning rate) plus the fields it reads in configs/default.py."""
 import ml_collections
 import optax
 
+from jaxgan import checks
 from jaxgan.registry import Registry
 
 optimizers: Registry = Registry('optimizer')
@@ -22,6 +23,18 @@ def _rmsprop(opt_config: ml_collections.ConfigDict, learning_rate: float):
   # the root, not inside it.
   return optax.rmsprop(learning_rate, decay=opt_config.rms_decay,
                        eps=opt_config.eps, eps_in_sqrt=False)
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  checks.choice(config, 'optimizer.name', optimizers.names())
+  checks.real(config, 'optimizer.g_learning_rate', 0.0, low_open=True)
+  checks.real(config, 'optimizer.d_learning_rate', 0.0, low_open=True)
+  checks.real(config, 'optimizer.b1', 0.0, 1.0)
+  checks.real(config, 'optimizer.b2', 0.0, 1.0)
+  checks.real(config, 'optimizer.rms_decay', 0.0, 1.0)
+  checks.real(config, 'optimizer.eps', 0.0, low_open=True)
+  checks.real(config, 'optimizer.grad_clip_norm', 0.0)
+  checks.real(config, 'optimizer.weight_decay', 0.0)
 
 
 def make_optimizer(opt_config: ml_collections.ConfigDict,

@@ -6,10 +6,10 @@ import json
 import os
 import ml_collections
 
-from jaxgan.configs import default
 from jaxgan import assemble, checkpoints, config_validation, data
-from jaxgan.keys import run_keys
+from jaxgan.configs import default
 from jaxgan.errors import ConfigError
+from jaxgan.keys import run_keys
 
 CHECKPOINT_CHOICES = 'latest | best | 0 (the untrained generator) | a step'
 
@@ -31,24 +31,12 @@ def load_config(workdir: str) -> ml_collections.ConfigDict:
 
 def config_from_saved(saved: dict) -> ml_collections.ConfigDict:
   """A saved config over configs/default.py (so runs saved before a field
-  existed read it at its default), checked."""
+  existed read it at its default; JSON's lists become the default's
+  tuples), checked."""
   config = default.get_config()
-  _overlay(config, saved)
+  config.update(saved)
   config_validation.validate(config)
   return config
-
-
-def _overlay(config: ml_collections.ConfigDict, saved: dict) -> None:
-  for key, value in saved.items():
-    if isinstance(value, dict):
-      if key not in config:
-        config[key] = ml_collections.ConfigDict()
-      _overlay(config[key], value)
-    else:
-      # JSON has no tuples; restore them where the default has one.
-      if isinstance(value, list) and isinstance(config.get(key), tuple):
-        value = tuple(value)
-      config[key] = value
 
 
 def load_state(workdir: str, config: ml_collections.ConfigDict,

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from jaxgan import checks
 from jaxgan.errors import ConfigError
 from jaxgan.images import to_uint8
 from jaxgan.keys import run_keys
@@ -26,8 +27,13 @@ def latent_noise(key: jax.Array, batch_size: int, noise_dim: int,
   if distribution == 'uniform':
     return jax.random.uniform(key, (batch_size, noise_dim), minval=-1.0,
                               maxval=1.0)
-  raise ConfigError(f'Unknown model.noise_distribution={distribution!r}; '
-                    f'valid choices: {", ".join(NOISE_DISTRIBUTIONS)}.')
+  raise ConfigError(checks.unknown('model.noise_distribution', distribution,
+                                   NOISE_DISTRIBUTIONS))
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  checks.choice(config, 'model.noise_distribution', NOISE_DISTRIBUTIONS)
+  checks.integer(config, 'train.num_sample_images', 1)
 
 
 def sample_inputs(config: ml_collections.ConfigDict, num: int):

@@ -24,8 +24,8 @@ from absl import flags
 import numpy as np
 from PIL import Image
 
-from jaxgan.configs import default
 from jaxgan import cli, data, files, images
+from jaxgan.configs import default
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import quality as quality_lib
 from jaxgan.evaluation import results

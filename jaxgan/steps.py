@@ -16,7 +16,9 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
+from jaxgan import checks
 from jaxgan import losses as losses_lib
+from jaxgan.errors import ConfigError
 from jaxgan.batches import Data, real_batch
 from jaxgan.sampling import latent_noise
 from jaxgan.state import GANState
@@ -38,6 +40,26 @@ Metrics = Dict[str, jnp.ndarray]
 #                            update; TF1 loops of separate session runs, and
 #                            the only scheme with n_critic or k > 1)
 UPDATE_SCHEMES = ('simultaneous', 'alternating', 'alternating_fresh_noise')
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  """The train.* fields a step reads: its update ratio and scheme."""
+  d_steps = checks.integer(config, 'train.d_steps_per_g_step', 1)
+  g_steps = checks.integer(config, 'train.g_steps_per_d_step', 1)
+  if d_steps > 1 and g_steps > 1:
+    raise ConfigError(
+        f'train.d_steps_per_g_step={d_steps} and train.g_steps_per_d_step='
+        f'{g_steps} are both > 1; a step is n D updates then m G updates, so '
+        f'reduce the ratio: at most one of them may exceed 1.')
+  scheme = checks.choice(config, 'train.update_scheme', UPDATE_SCHEMES)
+  if scheme != 'alternating_fresh_noise' and (d_steps, g_steps) != (1, 1):
+    raise ConfigError(
+        f'train.update_scheme={scheme!r} makes one batch of fakes per step for '
+        f'one D and one G update, but train.d_steps_per_g_step={d_steps} and '
+        f'train.g_steps_per_d_step={g_steps}; set both to 1, or use '
+        f'train.update_scheme=alternating_fresh_noise for several updates '
+        f'per step.')
+  checks.real(config, 'train.g_ema_decay', 0.0, 1.0)
 
 
 @dataclasses.dataclass(frozen=True)

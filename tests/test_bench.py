@@ -78,7 +78,7 @@ def test_useful_flops_count_the_native_convolutions():
 
 def test_references_are_only_compared_on_the_config_they_implement():
   assert bench.differences_from_reference(tiny_dcgan_config()) == []
-  from jaxgan.configs import wgan_gp_mnist, mlp_gan_mnist  # pylint: disable=g-import-not-at-top
+  from jaxgan.configs import mlp_gan_mnist, wgan_gp_mnist  # pylint: disable=g-import-not-at-top
   assert 'loss.name' in bench.differences_from_reference(wgan_gp_mnist.get_config())
   assert 'model.generator' in bench.differences_from_reference(
       mlp_gan_mnist.get_config())

@@ -4,12 +4,12 @@ valid choices, before anything is loaded or compiled."""
 import glob
 import importlib
 import os
+import types
 
-import jax
 import pytest
 
-from jaxgan.configs import dcgan_mnist
 from jaxgan import config_validation, run_length, train
+from jaxgan.configs import dcgan_mnist
 from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config
 
@@ -72,13 +72,16 @@ def test_resume_may_change_evaluation_settings_only():
       saved, current)] == ['data.batch_size']
 
 
-def test_batch_must_divide_over_devices(monkeypatch):
-  monkeypatch.setattr(jax, 'device_count', lambda: 8)
+def test_batch_must_divide_over_devices(tmp_path):
+  """Checked once (parallel.check_batch_size), against the mesh the run
+  uses, before anything is loaded or written."""
   config = tiny_dcgan_config()
   config.data.batch_size = 12
   with pytest.raises(ConfigError, match='data.batch_size=12 is not divisible '
                      'by the device count 8'):
-    config_validation.validate(config)
+    train.train_and_evaluate(config, str(tmp_path / 'run'),
+                             mesh=types.SimpleNamespace(size=8))
+  assert not (tmp_path / 'run').exists()
 
 
 def test_generator_that_cannot_make_the_dataset_shape(tmp_path):

@@ -13,9 +13,9 @@ import ml_collections
 import numpy as np
 import pytest
 
-from jaxgan.configs import cdcgan_mnist
 from jaxgan import (config_validation, data, evaluate, images,
                     sample, sampling, score_images, train)
+from jaxgan.configs import cdcgan_mnist
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import classifier, metrics, results, shipped, splits
 from jaxgan.evaluation import quality as quality_lib

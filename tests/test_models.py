@@ -15,8 +15,8 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from jaxgan.configs import default
 from jaxgan import config_validation, data, models
+from jaxgan.configs import default
 from jaxgan.errors import ConfigError
 from jaxgan.state import generator_output_shape
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from jaxgan.configs import dcgan_mnist
 from jaxgan import config_validation, run_length, train
+from jaxgan.configs import dcgan_mnist
 from tests.conftest import REPO, tiny_dcgan_config
 
 CONFIGS = sorted(

@@ -4,6 +4,7 @@ entry points reach it."""
 
 import ast
 import os
+import re
 
 from tests.conftest import REPO
 
@@ -87,3 +88,17 @@ def test_the_training_loop_is_reached_only_through_the_entry_points():
   assert importers('jaxgan.api') == ['jaxgan.main']
   # The report is written by the entry points, not by the loop.
   assert 'jaxgan.report' not in graph['jaxgan.train']
+
+
+def test_the_readme_layout_names_every_module():
+  """The README's "How the code is laid out" table, checked against the
+  code: every module is in it, and everything it names exists."""
+  with open(os.path.join(REPO, 'README.md')) as f:
+    section = f.read().split('## How the code is laid out', 1)[1].split(
+        '\n## ', 1)[0]
+  table = '\n'.join(l for l in section.splitlines() if l.startswith('|'))
+  named = set(re.findall(r'`(\w+\.py)`', table))
+  basenames = {f for _, _, names in os.walk(PACKAGE) for f in names
+               if f.endswith('.py') and f != '__init__.py'}
+  assert basenames <= named, sorted(basenames - named)
+  assert named <= basenames, sorted(named - basenames)

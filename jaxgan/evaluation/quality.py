@@ -15,7 +15,7 @@ from absl import logging
 import ml_collections
 import numpy as np
 
-from jaxgan import data
+from jaxgan import checks, data
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import classifier, metrics, shipped
 from jaxgan.evaluation.classifier import Evaluator
@@ -88,3 +88,36 @@ def from_config(config: ml_collections.ConfigDict, num_samples: int,
         splits.train, splits.test, splits.test_origin, num_classes,
         config.eval.evaluator, config.eval.evaluator_dir)
   return SampleQuality(evaluator, splits, num_samples, seed), splits
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  """The eval.* fields, and evaluation during training (train.eval_every)
+  against the data."""
+  eval_every = config.train.eval_every
+  if eval_every and not data.dataset_spec(config.data.name).num_classes:
+    raise ConfigError(
+        f'train.eval_every={eval_every}, but data.name={config.data.name!r} '
+        f'has no class labels to train the evaluator classifier on; set '
+        f'train.eval_every=0.')
+  checks.integer(config, 'eval.num_samples', 2)
+  checks.choice(config, 'eval.best_metric', metrics.HIGHER_IS_BETTER)
+  source = checks.choice(config, 'eval.evaluator_source',
+                         shipped.SOURCES + shipped.available())
+  if source == 'shipped' and config.data.name not in shipped.SHIPPED:
+    raise ConfigError(
+        f"eval.evaluator_source='shipped', but no evaluator ships for "
+        f'data.name={config.data.name!r}; shipped for: '
+        f'{", ".join(sorted(shipped.SHIPPED))}. eval.evaluator_source=auto '
+        f'trains one where none ships.')
+  if (source not in shipped.SOURCES
+      and shipped.dataset_of(source) != config.data.name):
+    raise ConfigError(
+        f'eval.evaluator_source={source!r} classifies '
+        f'{shipped.dataset_of(source)}, not data.name={config.data.name!r}.')
+  checks.path_string(config, 'eval.evaluator_dir')
+  checks.real(config, 'eval.holdout_fraction', 0.0, 1.0, low_open=True)
+  checks.integer(config, 'eval.evaluator.num_steps', 1)
+  checks.integer(config, 'eval.evaluator.batch_size', 1)
+  checks.real(config, 'eval.evaluator.learning_rate', 0.0, low_open=True)
+  checks.real(config, 'eval.evaluator.dropout', 0.0, 1.0)
+  checks.integer(config, 'eval.evaluator.seed', 0)

@@ -9,4 +9,4 @@ from jaxgan.models import conv_gan  # noqa: F401
 from jaxgan.models import dcgan  # noqa: F401
 from jaxgan.models import lstm  # noqa: F401
 from jaxgan.models import mlp  # noqa: F401
-from jaxgan.models.registry import build_discriminator, build_generator, discriminators, generators, num_classes  # noqa: F401
+from jaxgan.models.registry import build_discriminator, build_generator, check_config, discriminators, generators, num_classes  # noqa: F401

@@ -34,7 +34,8 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan.errors import ConfigError
-from jaxgan.models import dcgan, layers
+from jaxgan import checks
+from jaxgan.models import dcgan, layers, registry
 from jaxgan.models.registry import discriminators, generators
 
 CONDITIONINGS = ('projection', 'concat')
@@ -232,3 +233,16 @@ def _authors_d(cfg, image_shape):
 def _he_port_d(cfg, image_shape):
   del image_shape
   return _label_everywhere_d(cfg, port_logit=True)
+
+
+# The DCGAN authors' conditional code works on [0, 1] pixels; these models
+# can too (model.unit_pixels=True).
+registry.unit_pixel_models['generator'].append('cdcgan_radford_g')
+registry.unit_pixel_models['discriminator'].extend(
+    ['cdcgan_radford_d', 'cdcgan_he_d'])
+
+
+@registry.checks_options
+def _check_options(config) -> None:
+  checks.integer(config, 'model.conditional.embed_dim', 1)
+  checks.choice(config, 'model.conditional.d_conditioning', CONDITIONINGS)

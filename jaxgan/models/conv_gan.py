@@ -18,7 +18,8 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from jaxgan.errors import ConfigError
-from jaxgan.models import layers
+from jaxgan import checks
+from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 
 
@@ -102,3 +103,11 @@ def _conv_gan_g(cfg, image_shape):
 def _conv_gan_d(cfg, image_shape):
   del image_shape
   return ConvGANDiscriminator(_stack(cfg, transpose=False))
+
+
+@registry.checks_options
+def _check_options(config) -> None:
+  for field in ('num_layers', 'features', 'kernel_size', 'stride', 'pool_size',
+                'pool_stride'):
+    checks.integer(config, f'model.conv_gan.{field}', 1)
+  checks.boolean(config, 'model.conv_gan.pooling')

@@ -11,8 +11,9 @@ from jax import lax
 from jax.extend.random import threefry2x32_p
 import jax.numpy as jnp
 
+from jaxgan import checks
 from jaxgan.errors import ConfigError
-from jaxgan.models import conv_ops, precision
+from jaxgan.models import conv_ops, precision, registry
 
 KERNEL_INITS = {
     # Keras' default for Dense/Conv/ConvTranspose.
@@ -26,8 +27,8 @@ KERNEL_INITS = {
 
 def kernel_init(name: str) -> jax.nn.initializers.Initializer:
   if name not in KERNEL_INITS:
-    raise ConfigError(f'Unknown model.kernel_init={name!r}; valid choices: '
-                     f'{", ".join(sorted(KERNEL_INITS))}.')
+    raise ConfigError(checks.unknown('model.kernel_init', name,
+                                     sorted(KERNEL_INITS)))
   return KERNEL_INITS[name]
 
 
@@ -90,8 +91,8 @@ class LayerOptions(_MixedPrecision):
 
   def batch_norm(self, train: bool) -> nn.BatchNorm:
     if self.bn_scale_init not in BN_SCALE_INITS:
-      raise ConfigError(f'Unknown model.bn_scale_init={self.bn_scale_init!r}; '
-                        f'valid choices: {", ".join(BN_SCALE_INITS)}.')
+      raise ConfigError(checks.unknown('model.bn_scale_init',
+                                       self.bn_scale_init, BN_SCALE_INITS))
     scale_init = (nn.initializers.ones if self.bn_scale_init == 'ones' else
                   lambda key, shape, dtype=jnp.float32: 1.0 + 0.02 *
                   jax.random.normal(key, shape, dtype))
@@ -117,8 +118,8 @@ CONV_IMPLEMENTATIONS = ('auto', 'xla', 'matmul')
 
 def uses_matmul(implementation: str) -> bool:
   if implementation not in CONV_IMPLEMENTATIONS:
-    raise ConfigError(f'Unknown model.conv_impl={implementation!r}; valid '
-                      f'choices: {", ".join(CONV_IMPLEMENTATIONS)}.')
+    raise ConfigError(checks.unknown('model.conv_impl', implementation,
+                                     CONV_IMPLEMENTATIONS))
   if implementation == 'auto':
     return jax.default_backend() == 'cpu'
   return implementation == 'matmul'
@@ -246,3 +247,24 @@ class Dropout(nn.Module):
       return jnp.zeros_like(x)
     keep = dropout_keep_mask(self.make_rng('dropout'), self.rate, x.shape)
     return jnp.where(keep, x / (1 - self.rate), jnp.zeros_like(x))
+
+
+@registry.checks_options
+def _check_layer_options(config) -> None:
+  """The options every family's layers read."""
+  checks.choice(config, 'model.kernel_init', KERNEL_INITS)
+  checks.choice(config, 'model.conv_impl', CONV_IMPLEMENTATIONS)
+  checks.choice(config, 'model.compute_dtype', precision.COMPUTE_DTYPES)
+  for net in ('g', 'd'):
+    checks.choice(config, f'model.{net}_compute_dtype',
+                  precision.NET_COMPUTE_DTYPES)
+  checks.choice(config, 'model.g_activation', ACTIVATIONS)
+  checks.real(config, 'model.leaky_relu_slope', 0.0)
+  checks.real(config, 'model.g_dropout', 0.0, 1.0)
+  checks.real(config, 'model.d_dropout', 0.0, 1.0)
+  checks.boolean(config, 'model.d_batchnorm')
+  checks.real(config, 'model.bn_epsilon', 0.0, low_open=True)
+  checks.real(config, 'model.bn_momentum', 0.0, 1.0)
+  checks.boolean(config, 'model.bn_use_scale')
+  checks.boolean(config, 'model.bn_use_bias')
+  checks.choice(config, 'model.bn_scale_init', BN_SCALE_INITS)

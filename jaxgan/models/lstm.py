@@ -14,7 +14,8 @@ from typing import Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan.models import layers
+from jaxgan import checks
+from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 
 
@@ -76,3 +77,9 @@ def _lstm_d(cfg, image_shape):
   del image_shape
   return LSTMDiscriminator(_stack(cfg, cfg.d_dropout),
                            layers.LayerOptions.from_config(cfg))
+
+
+@registry.checks_options
+def _check_options(config) -> None:
+  checks.integer(config, 'model.lstm.num_layers', 1)
+  checks.integer(config, 'model.lstm.units', 1)

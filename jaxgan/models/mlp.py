@@ -12,7 +12,8 @@ from typing import Sequence, Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan.models import layers
+from jaxgan import checks
+from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 
 
@@ -68,3 +69,9 @@ def _mlp_d(cfg, image_shape):
   del image_shape
   return MLPDiscriminator(tuple(cfg.mlp.d_hidden), 'leaky_relu',
                           cfg.d_dropout, layers.LayerOptions.from_config(cfg))
+
+
+@registry.checks_options
+def _check_options(config) -> None:
+  for net in ('g', 'd'):
+    checks.layer_sizes(config, f'model.mlp.{net}_hidden')

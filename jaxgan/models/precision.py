@@ -23,6 +23,7 @@ import jax
 from jax import lax
 import jax.numpy as jnp
 
+from jaxgan import checks
 from jaxgan.errors import ConfigError
 
 # config.model.compute_dtype: auto picks bfloat16 where the hardware computes
@@ -53,8 +54,8 @@ def compute_dtype(name: str) -> jnp.dtype:
   """The dtype matmuls and convolutions multiply in for
   config.model.compute_dtype=`name`."""
   if name not in COMPUTE_DTYPES:
-    raise ConfigError(f'Unknown model.compute_dtype={name!r}; valid choices: '
-                      f'{", ".join(COMPUTE_DTYPES)}.')
+    raise ConfigError(checks.unknown('model.compute_dtype', name,
+                                     COMPUTE_DTYPES))
   if name == 'auto':
     native = (jax.default_backend() != 'cpu' or cpu_has_native_bfloat16())
     name = 'bfloat16' if native else 'float32'

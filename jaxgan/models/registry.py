@@ -11,15 +11,52 @@ field > 0 and need them. Both may hold a 'batch_stats' collection and use the
 it read it, fixed ones ignore it (the loop checks the generator's shape).
 """
 
-from typing import Tuple
+from typing import Callable, List, Tuple
 
 import flax.linen as nn
 import ml_collections
 
+from jaxgan import checks, data
+from jaxgan.errors import ConfigError
 from jaxgan.registry import Registry
 
 generators: Registry = Registry('generator')
 discriminators: Registry = Registry('discriminator')
+# Checks of the model.* options a module reads (a family's own section, the
+# layer options), registered beside them with `checks_options`.
+option_checks: List[Callable[[ml_collections.ConfigDict], None]] = []
+# The models built for [0, 1] pixels (model.unit_pixels=True), by role,
+# registered beside them.
+unit_pixel_models = {'generator': [], 'discriminator': []}
+
+
+def checks_options(check):
+  """Registers a function that checks some model.* options of a config."""
+  option_checks.append(check)
+  return check
+
+
+def check_config(config: ml_collections.ConfigDict) -> None:
+  """The model.* fields: the models chosen, what they share, and every
+  registered family's and layer's options."""
+  checks.choice(config, 'model.generator', generators.names())
+  checks.choice(config, 'model.discriminator', discriminators.names())
+  checks.integer(config, 'model.noise_dim', 1)
+  num_classes = checks.integer(config, 'model.num_classes', 0)
+  dataset_classes = data.dataset_spec(config.data.name).num_classes
+  if num_classes > dataset_classes:
+    raise ConfigError(
+        f'model.num_classes={num_classes} is invalid for data.name='
+        f'{config.data.name!r}, which has {dataset_classes} classes.')
+  if checks.boolean(config, 'model.unit_pixels'):
+    for field, names in unit_pixel_models.items():
+      if config.model[field] not in names:
+        raise ConfigError(
+            f'model.unit_pixels=True is only built into {" and ".join(names)}; '
+            f'model.{field}={config.model[field]!r} works on [-1, 1] pixels: '
+            f'set model.unit_pixels=False or model.{field}={names[0]!r}.')
+  for check in option_checks:
+    check(config)
 
 
 def _with_own_compute_dtype(model_config: ml_collections.ConfigDict,
