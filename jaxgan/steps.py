@@ -8,7 +8,7 @@ for bit.
 """
 
 import dataclasses
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 import flax.linen as nn
 import jax
@@ -105,13 +105,37 @@ def gradient_statistics(grads, net: str) -> Metrics:
           f'{net}_grad_std': jnp.sqrt(variance)}
 
 
+TrainStep = Callable[[GANState, Data, jax.Array, jax.Array],
+                     Tuple[GANState, Metrics]]
+
+
+class Updates(NamedTuple):
+  """The updates a train step is made of, each usable on its own:
+  discriminator(state, real, real_labels, key) and generator(state, key)
+  (alternating_fresh_noise), shared_fake(state, real, real_labels, key)
+  (simultaneous, alternating), each -> (state, metrics)."""
+  discriminator: Callable
+  generator: Callable
+  shared_fake: Callable
+  train_step: TrainStep
+
+
 def make_train_step(g_model: nn.Module, d_model: nn.Module,
                     loss: losses_lib.BoundLoss,
                     g_tx: optax.GradientTransformation,
-                    d_tx: optax.GradientTransformation, options: StepOptions
-                    ) -> Callable[[GANState, Data, jax.Array, jax.Array],
-                                  Tuple[GANState, Metrics]]:
-  """One train step under `options.update_scheme` (UPDATE_SCHEMES).
+                    d_tx: optax.GradientTransformation,
+                    options: StepOptions) -> TrainStep:
+  """One train step under `options.update_scheme` (see make_updates)."""
+  return make_updates(g_model, d_model, loss, g_tx, d_tx, options).train_step
+
+
+def make_updates(g_model: nn.Module, d_model: nn.Module,
+                 loss: losses_lib.BoundLoss,
+                 g_tx: optax.GradientTransformation,
+                 d_tx: optax.GradientTransformation,
+                 options: StepOptions) -> Updates:
+  """The D and G updates and the train step under `options.update_scheme`
+  (UPDATE_SCHEMES).
 
   alternating_fresh_noise: `d_steps_per_g_step` discriminator updates, then
   `g_steps_per_d_step` generator updates (He's k-step schedule: k - 1
@@ -304,7 +328,8 @@ def make_train_step(g_model: nn.Module, d_model: nn.Module,
     state = state.replace(step=state.step + 1)
     return state, {**d_metrics, **g_metrics}
 
-  return train_step
+  return Updates(discriminator_step, generator_step, shared_fake_update,
+                 train_step)
 
 
 def make_multi_step(train_step, steps_per_call: int):

@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import assemble, batches, config_validation, images, optimizers, sampling, steps
+from jaxgan import assemble, batches, config_validation, images, losses, optimizers, sampling, steps
 from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config
 
@@ -249,6 +249,41 @@ def test_r1_regularises_any_loss_through_the_hook(loss):
                           reference.d_params['Dense_0']['kernel'])
   # The loss's own regulariser stays, the new one comes after it.
   assert ('gradient_penalty' in ten_metrics) == (loss == 'wgan_gp')
+
+
+def test_d_and_g_updates_on_their_own_touch_only_their_own_net():
+  """steps.make_updates: the D update changes D's params, optimizer state
+  and BatchNorm statistics and nothing of G; the G update the reverse; the
+  train step is the two in turn."""
+  config = tiny_dcgan_config()
+  config.data.batch_size = BATCH
+  config.train.update_scheme = 'alternating_fresh_noise'
+  g_model, d_model = assemble.build_models(config)
+  state, _ = assemble.initial_state_and_step(config, g_model, d_model,
+                                             (28, 28, 1), jax.random.key(0))
+  g_tx = optimizers.make_optimizer(config.optimizer, 2e-4)
+  d_tx = optimizers.make_optimizer(config.optimizer, 2e-4)
+  updates = steps.make_updates(g_model, d_model, losses.bind(config.loss),
+                               g_tx, d_tx, steps.StepOptions.from_config(
+                                   config))
+  real = images.to_unit_range(tiny_data()['images'][:BATCH])
+  labels = tiny_data()['labels'][:BATCH]
+  g_fields = ('g_params', 'g_batch_stats', 'g_opt_state')
+  d_fields = ('d_params', 'd_batch_stats', 'd_opt_state')
+
+  after_d, d_metrics = jax.jit(updates.discriminator)(
+      state, real, labels, jax.random.key(1))
+  assert {'d_loss', 'd_real', 'd_fake', 'd_grad_norm'} <= set(d_metrics)
+  after_g, g_metrics = jax.jit(updates.generator)(state, jax.random.key(2))
+  assert {'g_loss', 'g_grad_norm'} <= set(g_metrics)
+  for changed, unchanged, new in ((d_fields, g_fields, after_d),
+                                  (g_fields, d_fields, after_g)):
+    for field in unchanged:
+      chex.assert_trees_all_equal(getattr(new, field), getattr(state, field))
+    assert not jnp.array_equal(
+        jax.tree.leaves(getattr(new, changed[0]))[0],
+        jax.tree.leaves(getattr(state, changed[0]))[0])
+  assert int(after_d.step) == int(after_g.step) == 0  # The step counts steps.
 
 
 def test_k_step_schedule_updates_g_k_minus_1_times():
