@@ -24,7 +24,7 @@ from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags
 from absl import logging
 
-from jaxgan import checkpoints, cli, experiments, files
+from jaxgan import checkpoints, cli, config_files, experiments, files
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import results as evaluation_results
 from jaxgan.evaluation import shipped
@@ -84,8 +84,8 @@ def main_command(experiment: experiments.Experiment, workdir: str,
 
 
 def config_path(experiment: experiments.Experiment) -> str:
-  here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  return os.path.join(here, 'configs', f'{experiment.config}.py')
+  """The shipped config's file, wherever jaxgan is installed."""
+  return os.path.join(config_files.CONFIGS_DIR, f'{experiment.config}.py')
 
 
 def train(experiment: experiments.Experiment, workdir: str,
