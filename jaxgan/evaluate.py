@@ -57,7 +57,7 @@ def evaluate_state(config, g_model, d_model, state, num_samples: int = 10000,
       config, g_model, d_model, state, splits, names,
       nn_samples or num_samples, svm_labels, seed)
   return results.result_record(int(state.step), quality, generated,
-                              protocol_results, checkpoint)
+                               protocol_results, checkpoint)
 
 
 def evaluation_config(workdir: str, evaluator_dir=None,

@@ -45,8 +45,8 @@ def load_state(workdir: str, config: ml_collections.ConfigDict,
   g_model, d_model = assemble.build_models(config)
   image_shape = data.dataset_spec(config.data.name).image_shape
   state, _ = assemble.initial_state_and_step(config, g_model, d_model,
-                                          image_shape,
-                                          run_keys(config.seed).init)
+                                             image_shape,
+                                             run_keys(config.seed).init)
   if checkpoint == '0':
     return g_model, d_model, state  # The run's own step-0 initialisation.
   if checkpoint == 'best':

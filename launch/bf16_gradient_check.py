@@ -5,8 +5,8 @@ another minibatch moves them.
 
 At the run's latest checkpoint, on one batch of real images and noise, the
 gradients of D's loss (with each D regulariser, such as the gradient
-penalty, on its own line) and of G's loss are computed in float32 and in bfloat16
-(`model.compute_dtype`), and in float32 on a second batch. For each: the
+penalty, on its own line) and of G's loss are computed in float32 and in
+bfloat16 (`model.compute_dtype`), and in float32 on a second batch. For each: the
 relative difference of the whole gradient, its cosine, and the parameters
 that move most. If bfloat16 changes a gradient by much less than the next
 minibatch does, its rounding is not what sets the run's course.

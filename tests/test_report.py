@@ -98,7 +98,7 @@ def test_conditional_walk_has_one_row_per_class_along_one_path():
   config = importlib.import_module('jaxgan.configs.cdcgan_mnist').get_config()
   g_model, d_model = assemble.build_models(config)
   state, _ = assemble.initial_state_and_step(config, g_model, d_model,
-                                          (28, 28, 1), jax.random.key(0))
+                                             (28, 28, 1), jax.random.key(0))
   grid, rows = latent_walk.walk(
       g_model, state, config.model.noise_dim, config.model.noise_distribution,
       10, jax.random.key(1), num_rows=3, num_points=4, method='slerp')

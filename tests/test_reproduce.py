@@ -24,7 +24,8 @@ TINY_FLAGS = ('--config.data.batch_size=8', '--config.train.log_every=2',
 @pytest.mark.parametrize('experiment', experiments.EXPERIMENTS,
                          ids=lambda e: e.name)
 def test_every_experiment_runs_its_config_to_its_points(experiment):
-  config = importlib.import_module(f'jaxgan.configs.{experiment.config}').get_config()
+  config = importlib.import_module(
+      f'jaxgan.configs.{experiment.config}').get_config()
   config.train.num_steps = experiment.num_steps
   config.train.checkpoint_every = experiment.checkpoint_every
   config_validation.validate(config)

@@ -54,14 +54,14 @@ def walk(g_model: nn.Module, state: GANState, noise_dim: int,
   if num_classes:
     num_rows = num_classes
     ends = np.asarray(sampling.latent_noise(key, 2, noise_dim,
-                                         noise_distribution))
+                                            noise_distribution))
     z = np.tile(interpolate(ends[0], ends[1], num_points, method),
                 (num_classes, 1))
     labels = np.repeat(np.arange(num_classes, dtype=np.int32), num_points)
     row_classes = list(range(num_classes))
   else:
     ends = np.asarray(sampling.latent_noise(key, 2 * num_rows, noise_dim,
-                                         noise_distribution))
+                                            noise_distribution))
     z = np.concatenate([interpolate(ends[2 * r], ends[2 * r + 1], num_points,
                                     method) for r in range(num_rows)])
     labels = None
