@@ -123,14 +123,11 @@ class Recovery:
     self.guard, self.manager = guard, manager
     self.initial_state = initial_state
     self.run_loop_key, self.run_data_key = loop_key, data_key
+    # The loop and data keys of the current stream (read every step, so
+    # derived once per rollback, not per step).
+    self.keys = stream_keys(loop_key, data_key, guard.rollbacks)
     self.last_checked = start_step
     self.restore_fallback = restore_fallback
-
-  @property
-  def keys(self) -> Tuple[jax.Array, jax.Array]:
-    """The loop and data keys of the current stream."""
-    return stream_keys(self.run_loop_key, self.run_data_key,
-                       self.guard.rollbacks)
 
   def check(self, step: int, scalars: dict, state: GANState
             ) -> Optional[Tuple[GANState, int]]:
@@ -150,6 +147,8 @@ class Recovery:
       good = self.initial_state()
     good_step = int(parallel.to_host(good.step))
     self.guard.record_rollback(step, quantities, good_step)
+    self.keys = stream_keys(self.run_loop_key, self.run_data_key,
+                            self.guard.rollbacks)
     logging.warning(
         'Training diverged at step %d: %s not finite. Rolled back to step %d '
         'on a new random stream (rollback %d of train.max_rollbacks=%d).',

@@ -43,7 +43,7 @@ def sample_inputs(config: ml_collections.ConfigDict, num: int):
   z = latent_noise(run_keys(config.seed).sample, num, config.model.noise_dim,
                    config.model.noise_distribution)
   num_classes = config.model.num_classes
-  labels = jnp.arange(num) % num_classes if num_classes else None
+  labels = class_labels('cycle', num, num_classes) if num_classes else None
   return z, labels
 
 

@@ -20,8 +20,8 @@ REPLACED_DIR = 'replaced'
 
 
 def prepare(workdir: str, config: ml_collections.ConfigDict,
-                    dataset_summary: dict, write: bool = True,
-                    force: bool = False) -> None:
+            dataset_summary: dict, write: bool = True,
+            force: bool = False) -> None:
   """Creates the workdir and records the run's config and data (`write`:
   the lead process only). Refuses a workdir holding another experiment (a
   checkpointed run whose config differs in more than length and reporting,
