@@ -431,7 +431,9 @@ def test_disk_full_while_saving_keeps_the_earlier_checkpoints(
                           check=False, timeout=600)
   output = log.read_text()
   assert result.returncode == 1, output[-3000:]
-  [error] = [l for l in output.splitlines() if l.startswith('jaxgan: error:')]
+  errors = [l for l in output.splitlines() if l.startswith('jaxgan: error:')]
+  assert len(errors) == 1, output[-3000:]
+  [error] = errors
   assert 'Saving checkpoint step 3' in error
   assert 'No space left on device' in error and 'The disk is full' in error
   assert 'intact (latest: step 2)' in error
