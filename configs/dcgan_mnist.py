@@ -48,6 +48,7 @@ def get_config():
   config.optimizer.grad_clip_norm = 0.0  # [unstated] none in the source.
 
   config.train.num_epochs = 100  # [source] "Epoch: 100".
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   # Length set by num_epochs: epochs of MNIST's 60,000 digits (234 steps at
   # batch 256), 23,400 steps whatever stands in for them (train.epoch_size).
   config.train.num_steps = 0

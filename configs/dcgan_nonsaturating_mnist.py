@@ -47,6 +47,7 @@ def get_config():
   # updated D.
   config.train.update_scheme = 'alternating'
   config.train.num_epochs = 10  # [source] outputs shown after 5 and 10 epochs.
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   config.train.sample_every = 0  # Automatic: 26 grids, every 90 steps.
   config.train.checkpoint_every = 1170
   return config

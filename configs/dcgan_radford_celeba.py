@@ -16,6 +16,7 @@ def get_config():
   config.model.discriminator = 'dcgan_radford64_d'
   config.train.num_steps = 0
   config.train.num_epochs = 5  # [unstated] Radford et al.'s face runs.
+  config.train.epoch_size = 0  # Epochs of CelebA's 162,770 faces.
   config.train.sample_every = 0  # Automatic: 25 grids.
   config.train.checkpoint_every = 1000
   return config

@@ -17,6 +17,7 @@ def get_config():
   config.data.name = 'svhn_cropped'
   config.model.generator = 'dcgan_svhn_g'  # [source] 8x8x256 -> 32x32x3.
   config.train.num_epochs = 200  # [source] "Epoch: 200".
+  config.train.epoch_size = 0  # Epochs of SVHN's 73,257 images.
   config.train.sample_every = 1430  # Every 5 epochs (286 steps/epoch).
   config.train.checkpoint_every = 1430
   return config

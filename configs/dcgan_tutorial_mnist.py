@@ -51,6 +51,7 @@ def get_config():
   # from one discriminator pass under two gradient tapes, both applied.
   config.train.update_scheme = 'simultaneous'
   config.train.num_epochs = 50  # [unstated] the tutorial's EPOCHS = 50.
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   config.train.log_every = 50
   config.train.sample_every = 1170  # Every 2.5 epochs (468 steps/epoch).
   config.train.checkpoint_every = 2340

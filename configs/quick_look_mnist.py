@@ -13,6 +13,7 @@ from jaxgan.configs import mlp_gan_mnist
 def get_config():
   config = mlp_gan_mnist.get_config()
   config.train.num_epochs = 120  # 28,080 steps.
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   config.train.sample_every = 0  # Automatic: 25 grids.
   config.train.checkpoint_every = 28_080 // 4
   # Scored once, at the end, with the shipped evaluator.

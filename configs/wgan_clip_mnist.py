@@ -25,6 +25,7 @@ def get_config():
   # noise.
   config.train.update_scheme = 'alternating_fresh_noise'
   config.train.num_epochs = 50
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   config.train.sample_every = 0  # Automatic: 25 grids.
   config.train.checkpoint_every = 1000
   return config

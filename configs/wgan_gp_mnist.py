@@ -26,5 +26,6 @@ def get_config():
   config.model.g_compute_dtype = 'float32'
   # The seed compares DCGAN and WGAN over 50 epochs (its Figure 7).
   config.train.num_epochs = 50
+  config.train.epoch_size = 0  # Epochs of MNIST's 60,000 digits.
   config.train.sample_every = 0  # Automatic: 25 grids (DCGAN's 1,170 gives 10).
   return config

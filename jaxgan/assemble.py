@@ -14,7 +14,7 @@ from jaxgan.state import create_state
 def build_models(config: ml_collections.ConfigDict):
   """The generator and discriminator of `config`, checked against each other,
   the dataset and the loss before anything compiles."""
-  image_shape = data.dataset_spec(config.data.name).image_shape
+  image_shape = data.dataset_spec(config.data).image_shape
   g_model = models.build_generator(config.model, image_shape)
   d_model = models.build_discriminator(config.model, image_shape)
   config_validation.check_models(config, g_model, d_model, image_shape)

@@ -18,6 +18,7 @@ import itertools
 import os
 import pathlib
 import statistics
+import tempfile
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -30,7 +31,7 @@ from jax.sharding import Mesh
 from ml_collections import config_flags
 import numpy as np
 
-from jaxgan import assemble, bench_references, config_validation, data, op_profile, parallel, run_length, steps
+from jaxgan import assemble, bench_references, config_validation, data, input_pipeline, op_profile, parallel, run_length, steps
 from jaxgan.configs import dcgan_mnist
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -59,12 +60,18 @@ _DEVICES = flags.DEFINE_list(
     'devices', [], 'Device counts to run data parallel over (the first N '
     'devices), e.g. 1,2,4,8; empty: one device, no mesh. Virtual CPU devices: '
     'XLA_FLAGS=--xla_force_host_platform_device_count=8.')
+_PIPELINE = flags.DEFINE_list(
+    'pipeline', ['in_memory'], 'How the real batches reach the step '
+    '(data.pipeline): in_memory (the synthetic set on the device), streaming '
+    '(read per call from a memory-mapped .npy on disk by the host pipeline, '
+    'as a folder\'s decode cache is).')
 _PROFILE = flags.DEFINE_string(
     'profile', None, 'Directory for a per-op trace of each jaxgan setting '
     '(jax.profiler; open in Perfetto or TensorBoard); the bench prints its '
     'top ops.')
 
 DATASET_SIZE = 2048  # Synthetic images on the device; enough to shuffle.
+PIPELINES = ('in_memory', 'streaming')
 
 
 @dataclasses.dataclass
@@ -83,31 +90,55 @@ class Result:
   top_ops: List[op_profile.OpTime] = dataclasses.field(default_factory=list)
 
 
-def build_step(config, batch_size: int, mesh: Optional[Mesh] = None):
-  """The jitted train step of `jaxgan.main` for `config`, with its inputs;
-  data parallel over `mesh` as `jaxgan.main` runs it, where given."""
+def build_step(config, batch_size: int, mesh: Optional[Mesh] = None,
+               pipeline: str = 'in_memory'):
+  """The jitted train step of `jaxgan.main` for `config`, with its inputs
+  (the real batches: a callable (step, count, data_key) -> data, as the
+  loop's input_pipeline gives); data parallel over `mesh` as `jaxgan.main`
+  runs it, where given."""
   config = config.copy_and_resolve_references()
   config.data.batch_size = batch_size
   config_validation.validate(config)
   if mesh is not None:
     parallel.check_batch_size(batch_size, mesh)
-  shape = data.dataset_spec(config.data.name).image_shape
+  shape = data.dataset_spec(config.data).image_shape
   g_model, d_model = assemble.build_models(config)
   state, train_step = assemble.initial_state_and_step(
       config, g_model, d_model, shape, jax.random.key(0), mesh)
-  step_fn = jax.jit(steps.make_multi_step(train_step,
-                                          run_length.steps_per_call(config.train)),
+  fused = run_length.steps_per_call(config.train)
+  step_fn = jax.jit(steps.make_multi_step(train_step, fused),
                     donate_argnums=0,
                     out_shardings=(None if mesh is None else
                                    parallel.replicated(mesh)))
   rng = np.random.default_rng(1)
-  dataset = {'images': rng.integers(0, 256, (DATASET_SIZE,) + shape,
-                                    np.uint8),
-             'labels': rng.integers(0, max(1, config.model.num_classes),
-                                    DATASET_SIZE).astype(np.int32)}
-  dataset = (jax.device_put(dataset) if mesh is None else
-             parallel.replicate_host_data(dataset, mesh))
-  return step_fn, (state, dataset, jax.random.key(2), jax.random.key(3))
+  dataset = data.Dataset(
+      rng.integers(0, 256, (DATASET_SIZE,) + shape, np.uint8),
+      rng.integers(0, max(1, config.model.num_classes),
+                   DATASET_SIZE).astype(np.int32), 'synthetic', 'synthetic',
+      'random pixels')
+  mesh = mesh or parallel.make_mesh(jax.devices()[:1])
+  if pipeline == 'streaming':
+    real_batches = input_pipeline.Streamed(
+        _memory_mapped(dataset), batch_size, config.train.d_steps_per_g_step,
+        mesh, lambda step: _every_call(step, fused))
+  else:
+    real_batches = input_pipeline.InMemory(dataset, mesh)
+  return step_fn, (state, real_batches, jax.random.key(2), jax.random.key(3))
+
+
+def _memory_mapped(dataset: data.Dataset) -> data.Dataset:
+  """`dataset` with its images in a memory-mapped temporary .npy file."""
+  with tempfile.NamedTemporaryFile(suffix='.npy', delete=False) as f:
+    np.save(f, dataset.images)
+  images = np.load(f.name, mmap_mode='r')
+  os.remove(f.name)  # Open while mapped; gone when the process ends.
+  return dataclasses.replace(dataset, images=images)
+
+
+def _every_call(step: int, fused: int):
+  while True:
+    yield step, fused
+    step += fused
 
 
 def useful_flops_per_step(config, batch_size: int) -> float:
@@ -120,8 +151,9 @@ def useful_flops_per_step(config, batch_size: int) -> float:
   config.model.compute_dtype = 'float32'
   config.model.g_compute_dtype = config.model.d_compute_dtype = 'inherit'
   config.train.steps_per_call = 1
-  step_fn, args = build_step(config, batch_size)
-  cost = step_fn.lower(*args).cost_analysis()
+  step_fn, (state, real_batches, *keys) = build_step(config, batch_size)
+  cost = step_fn.lower(state, real_batches(0, 1, keys[1]),
+                       *keys).cost_analysis()
   cost = cost[0] if isinstance(cost, (list, tuple)) else cost
   return float((cost or {}).get('flops', 0.0))
 
@@ -139,14 +171,17 @@ class JaxganTimer:
   """`jaxgan.main`'s train step for `config`, compiled and run once; calling
   it runs about `num_steps` more steps (whole calls) and returns images/s."""
 
-  def __init__(self, config, batch_size: int, mesh: Optional[Mesh] = None):
-    self.batch_size, self.mesh = batch_size, mesh
+  def __init__(self, config, batch_size: int, mesh: Optional[Mesh] = None,
+               pipeline: str = 'in_memory'):
+    self.batch_size, self.mesh, self.pipeline = batch_size, mesh, pipeline
     self.config = config
-    self.step_fn, (self.state, *self.inputs) = build_step(config, batch_size,
-                                                          mesh)
+    (self.step_fn, (self.state, self.real_batches, self.loop_key,
+                    self.data_key)) = build_step(config, batch_size, mesh,
+                                                 pipeline)
     self.fused = run_length.steps_per_call(config.train)
+    self.step = 0
     start = time.perf_counter()
-    self.state, _ = self.step_fn(self.state, *self.inputs)
+    self.state, _ = self._call()
     jax.block_until_ready(self.state)
     self.compile_s = time.perf_counter() - start
     self.flops_per_step = useful_flops_per_step(config, batch_size)
@@ -154,18 +189,29 @@ class JaxganTimer:
   @property
   def name(self) -> str:
     devices = f', {self.mesh.size} devices' if self.mesh is not None else ''
+    streaming = ', streaming' if self.pipeline == 'streaming' else ''
     return (f'jaxgan (conv_impl={self.config.model.conv_impl}, '
             f'{compute_dtype_label(self.config.model)}, {self.fused} '
-            f'steps/call{devices})')
+            f'steps/call{devices}{streaming})')
 
   def calls(self, num_steps: int) -> int:
     return max(1, -(-num_steps // self.fused))
+
+  def _call(self):
+    """One call of the step on the next call's real batches."""
+    inputs = self._inputs()
+    self.step += self.fused
+    return self.step_fn(self.state, *inputs)
+
+  def _inputs(self):
+    return (self.real_batches(self.step, self.fused, self.data_key),
+            self.loop_key, self.data_key)
 
   def __call__(self, num_steps: int) -> float:
     calls = self.calls(num_steps)
     start = time.perf_counter()
     for _ in range(calls):
-      self.state, metrics = self.step_fn(self.state, *self.inputs)
+      self.state, metrics = self._call()
     jax.block_until_ready((self.state, metrics))
     return self.batch_size * calls * self.fused / (time.perf_counter() - start)
 
@@ -180,7 +226,8 @@ class JaxganTimer:
         + (f'_{self.mesh.size}devices' if self.mesh is not None else ''))
     calls = self.calls(num_steps)
     trace_path, wall_s = op_profile.trace(lambda: self(num_steps), log_dir)
-    hlo_text = self.step_fn.lower(self.state, *self.inputs).compile().as_text()
+    hlo_text = self.step_fn.lower(self.state,
+                                  *self._inputs()).compile().as_text()
     return op_profile.top_ops(trace_path, hlo_text, calls * self.fused,
                               wall_s)
 
@@ -276,6 +323,10 @@ def check_flags():
     if dtype not in ('float32', 'bfloat16'):
       raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
                            f'are float32, bfloat16.')
+  for pipeline in _PIPELINE.value:
+    if pipeline not in PIPELINES:
+      raise app.UsageError(f'--pipeline={pipeline!r}: valid choices are '
+                           f'{", ".join(PIPELINES)}.')
 
 
 def reference_timers(config, batch_size: int):
@@ -304,12 +355,12 @@ def main(argv):
   results = []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):
     jaxgan_timers = []
-    for impl, dtype, mesh in itertools.product(
-        _CONV_IMPL.value, _COMPUTE_DTYPE.value, meshes):
+    for impl, dtype, mesh, pipeline in itertools.product(
+        _CONV_IMPL.value, _COMPUTE_DTYPE.value, meshes, _PIPELINE.value):
       config = _CONFIG.value.copy_and_resolve_references()
       config.model.conv_impl = impl
       config.model.compute_dtype = dtype
-      jaxgan_timers.append(JaxganTimer(config, batch_size, mesh))
+      jaxgan_timers.append(JaxganTimer(config, batch_size, mesh, pipeline))
       print(f'batch {batch_size}: compiled {jaxgan_timers[-1].name} in '
             f'{jaxgan_timers[-1].compile_s:.1f} s', flush=True)
     references = list(reference_timers(_CONFIG.value, batch_size))

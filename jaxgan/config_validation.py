@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import checks, data, divergence, losses, models, optimizers, sampling, steps
+from jaxgan import checks, data, divergence, input_pipeline, losses, models, optimizers, sampling, steps
 from jaxgan.errors import ConfigError
 from jaxgan.evaluation import quality
 from jaxgan.state import generator_output_shape
@@ -24,7 +24,8 @@ RESUMABLE_CHANGES = frozenset({
     'train.steps_per_call', 'train.checkpoint_every_minutes',
     'train.log_every', 'train.sample_every', 'train.checkpoint_every',
     'train.max_checkpoints_to_keep', 'train.num_sample_images',
-    'data.data_dir', 'data.allow_download', 'model.conv_impl',
+    'data.data_dir', 'data.allow_download', 'data.pipeline',
+    'data.in_memory_limit_mb', 'data.cache_dir', 'model.conv_impl',
     'model.compute_dtype', 'model.g_compute_dtype', 'model.d_compute_dtype',
     'train.eval_every', 'train.on_nan', 'train.max_rollbacks',
 })
@@ -39,6 +40,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   intervals, divergence) are checked here."""
   checks.integer(config, 'seed', 0)
   data.check_config(config)
+  input_pipeline.check_config(config)
   models.check_config(config)
   sampling.check_config(config)
   losses.check_config(config)

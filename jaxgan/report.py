@@ -158,7 +158,7 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
       figs.skip(name, f'no generator to sample: {e}')
     return None
   step = int(state.step)
-  spec = data.dataset_spec(config.data.name)
+  spec = data.dataset_spec(config.data)
 
   # Real next to generated: the fixed noise of the run's sample grids.
   z, labels = sampling.sample_inputs(config, config.train.num_sample_images)
@@ -168,7 +168,8 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
     # The source the run trained on (source=auto resolves to one).
     source = (run.data_source or {}).get('source', config.data.source)
     dataset = data.load(config.data.name, source, config.data.data_dir,
-                        allow_download=False)
+                        allow_download=False,
+                        options=data.ImageOptions.from_config(config.data))
   except ConfigError as e:
     figs.skip('real_vs_fake.png', f'the training data is not available '
               f'here: {e}')
@@ -191,8 +192,10 @@ def _generator_figures(figs: FigureList, run: run_history.RunHistory,
       jax.random.fold_in(jax.random.key(options.seed), 1), options.walk_rows,
       options.walk_points, options.interpolation)
   conditional = config.model.num_classes > 0
-  row_labels = ([spec.class_names[c] for c in row_classes] if conditional
-                else [str(r + 1) for r in range(len(row_classes))])
+  names = spec.class_names or ()
+  row_labels = ([names[c] if c < len(names) else str(c) for c in row_classes]
+                if conditional else
+                [str(r + 1) for r in range(len(row_classes))])
   figs.add_figure(
       'latent_walk.png',
       figures.plot_image_rows(

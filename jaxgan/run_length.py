@@ -13,6 +13,7 @@ import math
 import ml_collections
 
 from jaxgan import data
+from jaxgan.errors import ConfigError
 
 # train.steps_per_call=0 fuses at most this many steps per call.
 MAX_AUTO_STEPS_PER_CALL = 10
@@ -28,7 +29,19 @@ def epoch_size(config: ml_collections.ConfigDict, num_loaded: int) -> int:
     return config.train.epoch_size
   if config.train.epoch_size == -1:
     return num_loaded
-  return data.dataset_spec(config.data.name).train_size
+  return source_epoch_size(config)
+
+
+def source_epoch_size(config: ml_collections.ConfigDict) -> int:
+  """The full training split of data.name: the epoch its sources count."""
+  size = data.dataset_spec(config.data).train_size
+  if not size:
+    raise ConfigError(
+        f'train.epoch_size=0 counts epochs of the full training split of '
+        f'data.name, but jaxgan does not know the size of '
+        f'{config.data.name!r} (it knows {", ".join(sorted(data.DATASETS))}); '
+        f'set train.epoch_size=-1 (the images loaded) or a count.')
+  return size
 
 
 def total_steps(config: ml_collections.ConfigDict, num_loaded: int) -> int:
@@ -90,13 +103,16 @@ class RunLength:
   num_loaded: int
   dataset_name: str
   source: str
+  # Whose epoch: 'loaded' | 'source' (data.name's split) | 'config'.
+  counted: str = 'loaded'
 
   def describe(self) -> str:
     text = (f'{self.num_steps:,} steps = {self.epochs:.4g} epochs of '
             f'{self.epoch_size:,} images')
-    full = data.dataset_spec(self.dataset_name).train_size
-    if self.epoch_size == full:
+    if self.counted == 'source':
       text += f' (the size of {self.dataset_name}\'s training split)'
+    elif self.counted == 'loaded':
+      text += ' (the images loaded: train.epoch_size=-1)'
     if self.num_loaded != self.epoch_size:
       text += (f'; the {self.num_loaded:,} images loaded ({self.source}) stand'
                f' in for them, each seen about '
@@ -118,5 +134,6 @@ def run_length(config: ml_collections.ConfigDict, num_loaded: int,
   size = epoch_size(config, num_loaded)
   batches_per_epoch = max(1, size // config.data.batch_size)
   epochs = num_steps * config.train.d_steps_per_g_step / batches_per_epoch
+  counted = {-1: 'loaded', 0: 'source'}.get(config.train.epoch_size, 'config')
   return RunLength(num_steps, epochs, size, num_loaded, config.data.name,
-                   source)
+                   source, counted)

@@ -43,7 +43,7 @@ def load_state(workdir: str, config: ml_collections.ConfigDict,
                checkpoint: str = 'latest'):
   """(g_model, d_model, state) of checkpoint `checkpoint` of the run."""
   g_model, d_model = assemble.build_models(config)
-  image_shape = data.dataset_spec(config.data.name).image_shape
+  image_shape = data.dataset_spec(config.data).image_shape
   state, _ = assemble.initial_state_and_step(config, g_model, d_model,
                                              image_shape,
                                              run_keys(config.seed).init)

@@ -78,7 +78,7 @@ def score(paths: Sequence[str], dataset: str = 'mnist', source: str = 'auto',
   if padding < 0:
     raise ConfigError(f'--padding={padding} is invalid: expected an integer '
                       f'>= 0.')
-  image_shape = data.dataset_spec(dataset).image_shape
+  image_shape = data.known_spec(dataset).image_shape
   pixels = np.concatenate([read_images(p, image_shape, padding)
                            for p in paths])
   config = default.get_config()

@@ -13,8 +13,9 @@ from clu import metric_writers
 import jax
 from jax.sharding import Mesh
 import ml_collections
+import numpy as np
 
-from jaxgan import assemble, checkpoints, config_validation, data, divergence, images, interrupts, parallel, progress, run_length, sampling, steps, workdirs
+from jaxgan import assemble, checkpoints, config_validation, data, divergence, images, input_pipeline, interrupts, parallel, progress, run_length, sampling, steps, workdirs
 from jaxgan.errors import ConfigError, JaxganError
 from jaxgan.evaluation import periodic
 from jaxgan.keys import run_keys
@@ -39,11 +40,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   _check_run(config, workdir, mesh)
   lead_process = jax.process_index() == 0
   g_model, d_model = assemble.build_models(config)
-  image_shape = data.dataset_spec(config.data.name).image_shape
+  image_shape = data.dataset_spec(config.data).image_shape
 
   # ------------------------------------------------------------------ data
-  dataset, device_data = _load_data(config, workdir, mesh, force,
-                                    lead_process)
+  dataset = _load_data(config, workdir, force, lead_process)
 
   # ------------------------------------------------------- state & restore
   keys = run_keys(config.seed)
@@ -64,6 +64,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   # ------------------------------------------------------------- functions
   run_steps = _StepRunner(config, train_step, mesh)
+  real_batches = _real_batches(config, dataset, mesh, run_steps, num_steps)
   outputs = _Outputs(config, workdir, g_model, mesh, manager, lead_process)
   if step == 0:
     outputs.grids.write(state, step)  # What the untrained generator makes.
@@ -75,8 +76,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   with interrupts.stop_between_steps(_stop_signals()) as stop_request:
     try:
       while step < num_steps:
-        state, metrics, ran = run_steps(state, step, num_steps, device_data,
-                                        *recovery.keys)
+        state, metrics, ran = run_steps(state, step, num_steps,
+                                        real_batches, *recovery.keys)
         step += ran
         if not meter.started:  # The first call compiled: time from here.
           jax.block_until_ready(state)
@@ -105,6 +106,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
           break
     except (KeyboardInterrupt, JaxganError, OSError) as e:
       raise _failure(e, manager, outputs.writer, state)
+    finally:
+      real_batches.close()
     if stop_request:
       _save_on_interrupt(manager, state)
       raise interrupts.Interrupted(stop_request.signum, step)
@@ -176,24 +179,31 @@ def _check_run(config: ml_collections.ConfigDict, workdir: str,
         f'jaxgan.evaluate --workdir={workdir} on one host afterwards.')
 
 
-def _load_data(config: ml_collections.ConfigDict, workdir: str, mesh: Mesh,
-               force: bool, lead_process: bool):
-  """The dataset, checked against the config and the workdir, and its uint8
-  images and labels on every device once (each device gathers its share of
-  every batch from its replica)."""
-  dataset = data.load(config.data.name, config.data.source,
-                      config.data.data_dir, config.data.allow_download)
-  num_images = dataset.images.shape[0]
-  if config.data.batch_size > num_images:
-    raise ConfigError(f'data.batch_size={config.data.batch_size} is larger '
-                      f'than the {num_images} images of the {dataset.source} '
-                      f'dataset.')
+def _load_data(config: ml_collections.ConfigDict, workdir: str, force: bool,
+               lead_process: bool) -> data.Dataset:
+  """The dataset, checked against the config and the workdir."""
+  dataset = data.load_config(config.data)
+  data.check_for_run(dataset, config)
   workdirs.prepare(workdir, config, dataset.summary(), write=lead_process,
                    force=force)
-  logging.info('Data: %d images %s from %s.', num_images,
-               dataset.images.shape[1:], dataset.description)
-  return dataset, parallel.replicate_host_data(
-      {'images': dataset.images, 'labels': dataset.labels}, mesh)
+  labels = (f'{len(dataset.class_names or np.unique(dataset.labels))} '
+            f'classes' if dataset.labelled else 'no labels')
+  logging.info('Data: %d images %s, %s, from %s.', dataset.images.shape[0],
+               dataset.images.shape[1:], labels, dataset.description)
+  return dataset
+
+
+def _real_batches(config: ml_collections.ConfigDict, dataset: data.Dataset,
+                  mesh: Mesh, run_steps: '_StepRunner', num_steps: int):
+  """What feeds each call its real batches: the split on every device, or
+  a stream of each call's batches from the host (input_pipeline)."""
+  pipeline = input_pipeline.choose(config.data.pipeline, dataset,
+                                   config.data.in_memory_limit_mb)
+  if pipeline == 'in_memory':
+    return input_pipeline.InMemory(dataset, mesh)
+  return input_pipeline.Streamed(
+      dataset, config.data.batch_size, config.train.d_steps_per_g_step, mesh,
+      lambda step: run_steps.schedule(step, num_steps))
 
 
 class _StepRunner:
@@ -212,12 +222,26 @@ class _StepRunner:
                    jax.jit(train_step, donate_argnums=0,
                            out_shardings=replicated))
 
-  def __call__(self, state, step, num_steps, device_data, loop_key,
+  def steps_in_call(self, step: int, num_steps: int) -> int:
+    """How many steps the call at `step` runs."""
+    if step % self.fused == 0 and num_steps - step >= self.fused:
+      return self.fused
+    return 1
+
+  def schedule(self, step: int, num_steps: int):
+    """(step, steps run) of every call from `step` to the end."""
+    while step < num_steps:
+      count = self.steps_in_call(step, num_steps)
+      yield step, count
+      step += count
+
+  def __call__(self, state, step, num_steps, real_batches, loop_key,
                data_key):
     """(state, metrics of the last step, steps run)."""
-    if step % self.fused == 0 and num_steps - step >= self.fused:
-      return (*self.multi(state, device_data, loop_key, data_key), self.fused)
-    return (*self.single(state, device_data, loop_key, data_key), 1)
+    count = self.steps_in_call(step, num_steps)
+    device_data = real_batches(step, count, data_key)
+    run = self.multi if count == self.fused else self.single
+    return (*run(state, device_data, loop_key, data_key), count)
 
 
 class _SampleGrids:

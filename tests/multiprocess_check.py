@@ -13,15 +13,24 @@ from jaxgan import parallel  # pylint: disable=g-import-not-at-top
 
 
 def main(workdir: str, coordinator: str, num_processes: int,
-         process_id: int) -> None:
+         process_id: int, pipeline: str = 'in_memory') -> None:
   parallel.initialize(coordinator, num_processes, process_id)
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from jaxgan import train  # pylint: disable=g-import-not-at-top
+  from jaxgan import input_pipeline, train  # pylint: disable=g-import-not-at-top
   from tests.conftest import tiny_dcgan_config  # pylint: disable=g-import-not-at-top
   config = tiny_dcgan_config(num_steps=5, checkpoint_every=5, log_every=1)
   config.model.d_dropout = 0.0  # As in parallel_check.py.
   config.optimizer.eps = 1e-3
+  config.data.pipeline = pipeline
+  streamed = []  # The rows of each batch this process streamed, if it did.
+  original = input_pipeline.Streamed._read_call
+
+  def read_call(self, *args):
+    streamed.append((self.local_rows.start, self.local_rows.stop))
+    return original(self, *args)
+
+  input_pipeline.Streamed._read_call = read_call
   state = train.train_and_evaluate(config, workdir)
   leaves = [np.asarray(x, np.float32) for x in
             jax.tree.leaves(parallel.to_host(state.g_params))]
@@ -30,8 +39,10 @@ def main(workdir: str, coordinator: str, num_processes: int,
       'devices': jax.device_count(),
       'sha256': hashlib.sha256(b''.join(x.tobytes() for x in leaves)).hexdigest(),
       'g_params': [x.ravel()[:1000].tolist() for x in leaves],
+      'streamed_rows': sorted(set(streamed))[0] if streamed else None,
   }), flush=True)
 
 
 if __name__ == '__main__':
-  main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+  main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+       *sys.argv[5:])

@@ -12,6 +12,7 @@ from jaxgan import config_validation, run_length, train
 from jaxgan.configs import dcgan_mnist
 from jaxgan.errors import ConfigError
 from tests.conftest import tiny_dcgan_config
+from tests.test_folder_data import make_folder
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_NAMES = sorted(
@@ -20,8 +21,13 @@ CONFIG_NAMES = sorted(
 
 
 @pytest.mark.parametrize('name', CONFIG_NAMES)
-def test_every_config_is_valid(name):
+def test_every_config_is_valid(name, tmp_path):
   config = importlib.import_module(f'jaxgan.configs.{name}').get_config()
+  if config.data.source == 'folder':  # Valid once given a folder.
+    with pytest.raises(ConfigError, match='needs data.data_dir'):
+      config_validation.validate(config)
+    config.data.data_dir = make_folder(tmp_path, classes=tuple('abcdefghij'),
+                                       per_class=1)
   config_validation.validate(config)
 
 

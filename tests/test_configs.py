@@ -11,6 +11,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from jaxgan import api, config_files
+from tests.test_folder_data import make_folder
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_NAMES = sorted(
@@ -39,9 +40,17 @@ def test_the_issue_list_of_configs_is_here():
 
 
 def shrink(config, data_dir):
-  """The config's models, loss and optimizer on 16 mock examples, 2 steps."""
-  config.data.source = 'tfds'
-  config.data.data_dir = data_dir
+  """The config's models, loss and optimizer on 16 mock examples (a folder
+  config: a folder of 20 images in 10 classes, at 32x32; its models at every
+  size train in test_input_pipeline.py), 2 steps."""
+  if config.data.source == 'folder':
+    config.data.data_dir = make_folder(os.path.join(data_dir, 'images'),
+                                       classes=tuple('abcdefghij'),
+                                       per_class=2)
+    config.data.image_size = 32
+  else:
+    config.data.source = 'tfds'
+    config.data.data_dir = data_dir
   config.data.allow_download = False
   config.data.batch_size = 8
   config.train.num_steps = 2

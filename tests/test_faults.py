@@ -32,6 +32,7 @@ import time
 import chex
 import jax
 import jax.numpy as jnp
+import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
@@ -86,7 +87,8 @@ def wait_for_step(process, log_path, target, timeout=300):
     time.sleep(0.01)
 
 
-def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2):
+def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2,
+                    extra_flags=()):
   """Runs the tiny DCGAN through the CLI, SIGKILLs it `kills` times at
   random moments (during start-up, or a random delay after a random step),
   reruns the same command after each, and lets the last run finish.
@@ -101,7 +103,7 @@ def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2):
              '--config.train.log_every=1',
              f'--config.train.checkpoint_every={checkpoint_every}',
              '--config.train.max_checkpoints_to_keep=2',
-             f'--config.train.sample_every={num_steps}']
+             f'--config.train.sample_every={num_steps}', *extra_flags]
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
   attempts = []  # (moment, the step it started at or None, steps logged)
   partial_saves = 0  # Kills that landed while a checkpoint was being written.
@@ -144,9 +146,9 @@ def kill_and_resume(tmp_path, kills, num_steps, seed, checkpoint_every=2):
   return workdir, records, partial_saves
 
 
-def check_kills(tmp_path, kills, num_steps, seed):
-  workdir, records, partial_saves = kill_and_resume(tmp_path, kills,
-                                                    num_steps, seed)
+def check_kills(tmp_path, kills, num_steps, seed, extra_flags=()):
+  workdir, records, partial_saves = kill_and_resume(
+      tmp_path, kills, num_steps, seed, extra_flags=extra_flags)
   lost = [r['progress'] - r['resumed_at'] for r in records]
   print(f'\nSIGKILL: {len(records)} kills survived of {kills} tried, '
         f'{num_steps} steps, checkpoint every 2; steps lost per kill '
@@ -168,6 +170,13 @@ def check_kills(tmp_path, kills, num_steps, seed):
 
 def test_sigkill_at_random_moments_resumes_bitwise(tmp_path):
   check_kills(tmp_path, kills=2, num_steps=10, seed=0)
+
+
+def test_sigkill_while_streaming_resumes_bitwise(tmp_path):
+  """The streamed batches restart at the resumed step: the killed and
+  resumed run ends on the bits of an unbroken one (also streamed)."""
+  check_kills(tmp_path, kills=2, num_steps=10, seed=1,
+              extra_flags=('--config.data.pipeline=streaming',))
 
 
 @pytest.mark.slow
@@ -625,7 +634,7 @@ BAD_COMMAND_LINES = [
     (['--config.train.on_nan=retry'],
      "train.on_nan='retry'; valid choices: rollback, stop"),
     (['--config=configs/no_such.py'], 'configs/dcgan_mnist.py'),
-    (['--config=no_such'], 'shipped configs by name: cdcgan_he_mnist,'),
+    (['--config=no_such'], 'shipped configs by name: cdcgan_folder, cdcgan_he_mnist,'),
     (['--workdir='], '--workdir is empty'),
     (['--restore_fallback=maybe'], '--restore_fallback'),
     (['--num_processes=2'], '--coordinator_address=\'\' --num_processes=2'),
@@ -658,3 +667,61 @@ def test_bad_command_line_fails_with_one_clear_line(tmp_path, flags,
       result.stderr[-2000:])
   assert result.stderr.count(expected) == 1, result.stderr[-2000:]  # Once.
   assert not workdir.exists()  # Nothing written.
+
+
+def bad_folder_inputs(root):
+  """(flags, what the one error line must hold) of each bad input, with the
+  folders they read made under `root`."""
+  from tests.test_folder_data import make_folder  # pylint: disable=g-import-not-at-top
+  os.makedirs(root / 'empty')
+  flat = make_folder(root / 'flat', classes=(), per_class=6)
+  one_class = make_folder(root / 'one_class', classes=('cats',), per_class=6)
+  np.savez(root / 'train.npz', images=np.zeros((8, 48, 48, 1), np.uint8))
+  folder = ('--config=configs/dcgan_folder.py',
+            '--config.data.image_size=32', '--config.data.batch_size=4')
+  conditional = ('--config=configs/cdcgan_folder.py',
+                 '--config.data.image_size=32', '--config.data.batch_size=4')
+  return [
+      ((*folder, f'--config.data.data_dir={root / "empty"}'),
+       'holds no image files'),
+      ((*conditional, f'--config.data.data_dir={flat}',
+        '--config.model.num_classes=2'), 'has no labels; train an '
+       'unconditional model'),
+      ((*conditional, f'--config.data.data_dir={one_class}',
+        '--config.model.num_classes=1'), 'one class conditions nothing'),
+      ((*folder, f'--config.data.data_dir={flat}',
+        '--config.data.batch_size=8'),
+       'data.batch_size=8 is larger than the 6 images'),
+      ((*folder, f'--config.data.data_dir={flat}',
+        '--config.data.image_size=30'), 'not 30x30; set data.image_size'),
+      ((*folder, '--config.data.source=tfds', '--config.data.name=my_faces',
+        '--config.data.allow_download=False'),
+       "data.name='my_faces' is not a tensorflow-datasets dataset"),
+      (('--config=configs/dcgan_mnist.py', '--config.data.source=npz',
+        f'--config.data.data_dir={root / "train.npz"}'),
+       'holds images of shape (48, 48, 1), expected (28, 28, 1)'),
+  ]
+
+
+BAD_FOLDER_CASES = ['empty folder', 'conditional, no labels',
+                    'conditional, one class', 'fewer images than a batch',
+                    'a size the model cannot build', 'no such tfds name',
+                    '48x48 npz as mnist']
+
+
+@pytest.mark.parametrize('case', range(len(BAD_FOLDER_CASES)),
+                         ids=BAD_FOLDER_CASES)
+def test_bad_data_fails_with_one_line_and_keeps_the_workdir(tmp_path, case):
+  flags, expected = bad_folder_inputs(tmp_path)[case]
+  workdir = tmp_path / 'run'
+  os.makedirs(workdir)
+  (workdir / 'notes.txt').write_text('kept')
+  result = run_main(f'--workdir={workdir}', '--config.report.at_end=False',
+                    *flags[1:], config=flags[0].split('=', 1)[1], timeout=300)
+  error_lines = [l for l in result.stderr.splitlines()
+                 if l.startswith('jaxgan: error:')]
+  assert result.returncode == 2, result.stderr[-2000:]
+  assert len(error_lines) == 1 and expected in error_lines[0], (
+      result.stderr[-2000:])
+  assert os.listdir(workdir) == ['notes.txt']  # Nothing written or lost.
+  assert 'Compiled' not in result.stderr

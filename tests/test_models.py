@@ -44,7 +44,7 @@ MODEL_CASES = _distinct_models()
 
 
 def build(config):
-  shape = data.dataset_spec(config.data.name).image_shape
+  shape = data.dataset_spec(config.data).image_shape
   return (models.build_generator(config.model, shape),
           models.build_discriminator(config.model, shape), shape)
 

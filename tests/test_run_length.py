@@ -9,6 +9,7 @@ import pytest
 from jaxgan import config_validation, run_length, train
 from jaxgan.configs import dcgan_mnist
 from tests.conftest import REPO, tiny_dcgan_config
+from tests.test_folder_data import make_folder
 
 CONFIGS = sorted(
     name[:-3] for name in os.listdir(os.path.join(REPO, 'configs'))
@@ -40,8 +41,11 @@ def test_the_length_says_what_stands_in_for_what():
 
 
 @pytest.mark.parametrize('name', CONFIGS)
-def test_every_configs_progress_gif_has_20_frames(name):
+def test_every_configs_progress_gif_has_20_frames(name, tmp_path):
   config = importlib.import_module(f'jaxgan.configs.{name}').get_config()
+  if config.data.source == 'folder':
+    config.data.data_dir = make_folder(tmp_path, classes=tuple('abcdefghij'),
+                                       per_class=1)
   config_validation.validate(config)
   num_steps = run_length.total_steps(config, num_loaded=5000)
   resolved = run_length.resolve(config, num_steps)

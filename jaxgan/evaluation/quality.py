@@ -74,7 +74,12 @@ def from_config(config: ml_collections.ConfigDict, num_samples: int,
   """The dataset's evaluator (shipped, cached, or trained now) and a
   SampleQuality over its real images."""
   splits = load_splits(config)
-  num_classes = data.dataset_spec(config.data.name).num_classes
+  num_classes = data.dataset_spec(config.data).num_classes
+  if not splits.train.labelled:
+    raise ConfigError(
+        f'{splits.train.description} has no labels, and the evaluator is a '
+        f'classifier trained on them; sample quality cannot be measured for '
+        f'it (give the data its labels, e.g. an npz with `labels`).')
   if not num_classes:
     raise ConfigError(
         f'data.name={config.data.name!r} has no class labels, and the '
@@ -94,7 +99,7 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   """The eval.* fields, and evaluation during training (train.eval_every)
   against the data."""
   eval_every = config.train.eval_every
-  if eval_every and not data.dataset_spec(config.data.name).num_classes:
+  if eval_every and not data.dataset_spec(config.data).num_classes:
     raise ConfigError(
         f'train.eval_every={eval_every}, but data.name={config.data.name!r} '
         f'has no class labels to train the evaluator classifier on; set '

@@ -143,7 +143,7 @@ PROTOCOLS.register('nearest_neighbour')(Protocol(
         i.config, i.g_model, i.state, i.splits, i.nn_samples, i.seed)))
 PROTOCOLS.register('discriminator_svm')(Protocol(
     applies=lambda config, d_model: protocols.has_feature_maps(
-        d_model, data.dataset_spec(config.data.name).image_shape),
+        d_model, data.dataset_spec(config.data).image_shape),
     refusal=lambda config: (
         f'The discriminator_svm protocol fits an SVM on the discriminator\'s '
         f'convolutional feature maps, but model.discriminator='

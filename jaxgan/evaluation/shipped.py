@@ -61,7 +61,7 @@ def name_for(config: ml_collections.ConfigDict) -> Optional[str]:
 
 
 def load(name: str, dataset_name: str) -> classifier.Evaluator:
-  spec = data.dataset_spec(dataset_name)
+  spec = data.known_spec(dataset_name)
   evaluator = classifier.load_directory(
       os.path.join(SHIPPED_DIR, name), classifier.EvaluatorCNN(
           spec.num_classes), spec.image_shape)
@@ -79,7 +79,7 @@ def ship(config: ml_collections.ConfigDict, name: str) -> str:
   splits = splits_lib.load_splits(config)
   evaluator = classifier.load_or_train(
       splits.train, splits.test, splits.test_origin,
-      data.dataset_spec(config.data.name).num_classes, config.eval.evaluator,
+      data.dataset_spec(config.data).num_classes, config.eval.evaluator,
       config.eval.evaluator_dir)
   directory = os.path.join(SHIPPED_DIR, name)
   if os.path.exists(directory):

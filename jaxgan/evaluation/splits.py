@@ -26,23 +26,27 @@ class Splits:
 
 def stratified_holdout(dataset: data.Dataset, fraction: float,
                        seed: int = 0) -> Splits:
-  """Holds out `fraction` of each class (at least one image per class)."""
+  """Holds out `fraction` of each class (at least one image per class; of
+  the whole set where it has no labels)."""
   rng = np.random.default_rng(seed)
+  total = dataset.images.shape[0]
+  labels = dataset.labels if dataset.labelled else np.zeros(total, np.int32)
   held = []
-  for label in np.unique(dataset.labels):
-    members = np.flatnonzero(dataset.labels == label)
+  for label in np.unique(labels):
+    members = np.flatnonzero(labels == label)
     count = max(1, int(round(fraction * members.size)))
     held.append(rng.choice(members, count, replace=False))
   held = np.sort(np.concatenate(held))
-  keep = np.setdiff1d(np.arange(dataset.labels.size), held)
+  keep = np.setdiff1d(np.arange(total), held)
 
   def part(indices, what):
     return dataclasses.replace(
-        dataset, images=dataset.images[indices], labels=dataset.labels[indices],
+        dataset, images=dataset.images[indices],
+        labels=dataset.labels[indices] if dataset.labelled else None,
         description=f'{dataset.description}, {what}')
 
-  origin = (f'held out {held.size} of the {dataset.labels.size} training '
-            f'images (stratified, seed {seed})')
+  origin = (f'held out {held.size} of the {total} training images '
+            f'(stratified, seed {seed})')
   return Splits(part(keep, f'{keep.size} kept for training'),
                 part(held, f'{held.size} held out'), origin)
 
@@ -50,12 +54,13 @@ def stratified_holdout(dataset: data.Dataset, fraction: float,
 def load_splits(config: ml_collections.ConfigDict) -> Splits:
   """The training data of `config` and its held-out counterpart."""
   cfg = config.data
+  options = data.ImageOptions.from_config(cfg)
   train = data.load(cfg.name, cfg.source, cfg.data_dir, cfg.allow_download,
-                    split='train')
+                    split='train', options=options)
   if train.source != 'bundled':
     try:
       test = data.load(cfg.name, train.source, cfg.data_dir, False,
-                       split='test')
+                       split='test', options=options)
       return Splits(train, test, 'test split')
     except DatasetNotFoundError as e:
       logging.warning('No test split (%s); holding out part of the training '

@@ -207,6 +207,23 @@ def _conditional_d(cfg, image_shape):
                                   cfg.conditional.d_conditioning)
 
 
+@generators.register('radford_cdcgan_g')
+def _radford_cdcgan_g(cfg, image_shape):
+  """radford_dcgan_g of [z, embed(y)]: Radford et al.'s G at any size."""
+  return ConditionalGenerator(
+      dcgan.sized_generator(cfg, 'radford_cdcgan_g', image_shape),
+      _num_classes(cfg), cfg.conditional.embed_dim)
+
+
+@discriminators.register('radford_cdcgan_d')
+def _radford_cdcgan_d(cfg, image_shape):
+  """radford_dcgan_d's convs, conditioned as model.conditional says."""
+  trunk = dcgan.conv_trunk(
+      cfg, dcgan.sized_trunk_blocks(cfg, 'radford_cdcgan_d', image_shape))
+  return ConditionalDiscriminator(trunk, _num_classes(cfg),
+                                  cfg.conditional.d_conditioning)
+
+
 @generators.register('cdcgan_radford_g')
 def _label_everywhere_g(cfg, image_shape):
   base = dcgan.quarter_size('cdcgan_radford_g', image_shape)

@@ -8,6 +8,8 @@ layer lists are set by the registry entries below, one per source:
   dcgan_torch_g / dcgan_torch_d             Singh (PyTorch DCGAN style)
   dcgan_radford_g / dcgan_radford_d         He, 28x28
   dcgan_radford64_g / dcgan_radford64_d     He, 64x64 (its Figure 4)
+  radford_dcgan_g / radford_dcgan_d         Radford et al.'s 64x64 nets at any
+                                            size: one block per doubling
 
 What the DCGAN paper's guidelines leave to the experiment (ReLU or LeakyReLU
 in G, BatchNorm in D, dropout, init, BatchNorm scale and bias) comes from
@@ -20,8 +22,9 @@ from typing import NamedTuple, Optional, Sequence, Tuple, Union
 import flax.linen as nn
 import jax.numpy as jnp
 
+from jaxgan import checks
 from jaxgan.errors import ConfigError
-from jaxgan.models import layers
+from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 
 
@@ -276,6 +279,64 @@ def _dcgan_radford64_d(cfg, image_shape):
   del image_shape
   return _d(cfg, [ConvSpec(64, 5, 2), ConvSpec(128, 5, 2), ConvSpec(256, 5, 2),
                   ConvSpec(512, 5, 2)])
+
+
+# --- Radford et al.'s DCGAN at any image size: G projects z to a base map
+# of side 4 to 7 and doubles it with one 5x5 stride-2 transposed conv per
+# doubling, halving the features each time; D mirrors it with one 5x5
+# stride-2 conv per halving, doubling them. At 64x64 with model.dcgan.width=64
+# this is the paper's pair (4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 ->
+# 64x64xC; D 64/128/256/512); at 32x32 it has one block fewer each, at
+# 128x128 one more (features capped at 16 x width), at 28x28 a 7x7 base.
+MAX_WIDTH_FACTOR = 16
+
+
+def doublings(name: str, image_shape) -> Tuple[int, int]:
+  """(base side, doublings) with base * 2**doublings == the image side."""
+  side, count = image_shape[0], 0
+  if image_shape[0] == image_shape[1]:
+    while side % 2 == 0 and side > 7:
+      side, count = side // 2, count + 1
+  if image_shape[0] != image_shape[1] or not 4 <= side <= 7 or count < 1:
+    raise ConfigError(
+        f'{name} builds square images whose side is 4 to 7 times a power of '
+        f'two (28, 32, 48, 64, 96, 128, ...), not {image_shape[0]}x'
+        f'{image_shape[1]}; set data.image_size to such a side.')
+  return side, count
+
+
+def _widths(cfg, count: int):
+  """Features of D's convs from the image inward (G's, read backwards)."""
+  width = cfg.dcgan.width
+  return [min(width * 2**i, MAX_WIDTH_FACTOR * width) for i in range(count)]
+
+
+@generators.register('radford_dcgan_g')
+def _radford_dcgan_g(cfg, image_shape):
+  return sized_generator(cfg, 'radford_dcgan_g', image_shape)
+
+
+def sized_generator(cfg, name: str, image_shape) -> ConvGenerator:
+  base, count = doublings(name, image_shape)
+  widths = _widths(cfg, count)
+  blocks = [ConvSpec(f, 5, 2) for f in reversed(widths[:-1])]
+  return conv_generator(cfg, blocks + [ConvSpec(image_shape[-1], 5, 2)],
+                        (base, base, 2 * widths[-1]))
+
+
+@discriminators.register('radford_dcgan_d')
+def _radford_dcgan_d(cfg, image_shape):
+  return _d(cfg, sized_trunk_blocks(cfg, 'radford_dcgan_d', image_shape))
+
+
+def sized_trunk_blocks(cfg, name: str, image_shape):
+  _, count = doublings(name, image_shape)
+  return [ConvSpec(f, 5, 2) for f in _widths(cfg, count)]
+
+
+@registry.checks_options
+def _check_options(config) -> None:
+  checks.integer(config, 'model.dcgan.width', 1)
 
 
 def quarter_size(name: str, image_shape) -> int:

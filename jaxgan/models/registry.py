@@ -43,11 +43,18 @@ def check_config(config: ml_collections.ConfigDict) -> None:
   checks.choice(config, 'model.discriminator', discriminators.names())
   checks.integer(config, 'model.noise_dim', 1)
   num_classes = checks.integer(config, 'model.num_classes', 0)
-  dataset_classes = data.dataset_spec(config.data.name).num_classes
-  if num_classes > dataset_classes:
+  spec = data.dataset_spec(config.data)  # class_names None: not yet known.
+  if spec.class_names is not None and num_classes > spec.num_classes:
+    if not spec.num_classes:
+      raise ConfigError(
+          f'model.num_classes={num_classes} (a conditional model), but '
+          f'data.name={config.data.name!r} has no labels; train an '
+          f'unconditional model (model.num_classes=0), or give the data '
+          f'labels (a folder: one subfolder per class).')
     raise ConfigError(
         f'model.num_classes={num_classes} is invalid for data.name='
-        f'{config.data.name!r}, which has {dataset_classes} classes.')
+        f'{config.data.name!r}, which has {spec.num_classes} classes; set '
+        f'model.num_classes={spec.num_classes}.')
   if checks.boolean(config, 'model.unit_pixels'):
     for field, names in unit_pixel_models.items():
       if config.model[field] not in names:
