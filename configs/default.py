@@ -150,7 +150,8 @@ def get_config() -> ml_collections.ConfigDict:
   config.model.conv_gan.pool_stride = 1
   # radford_dcgan_g / _d, radford_cdcgan_g / _d (Radford et al.'s DCGAN at
   # any size): features of D's first conv; each halving of the map doubles
-  # them (capped at 16x), and G mirrors D (64: the paper's 64x64 nets).
+  # them, G has twice D's at each size (both capped at 16x width); 64: the
+  # paper's 64x64 nets (G 1024/512/256/128, D 64/128/256/512).
   config.model.dcgan = ml_collections.ConfigDict()
   config.model.dcgan.width = 64
   # lstm_g / lstm_d: LSTM layers per net and units per layer.

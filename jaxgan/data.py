@@ -33,8 +33,8 @@ from jaxgan import checks, decode_cache, image_folder
 from jaxgan.errors import ConfigError, DatasetNotFoundError
 
 SOURCES = ('auto', 'tfds', 'idx', 'npz', 'folder', 'bundled')
-# The image sides Radford et al.'s DCGAN (radford_dcgan_g / _d) is shown at; any side
-# from MIN_IMAGE_SIZE a model can build is accepted.
+# The image sides Radford et al.'s DCGAN (radford_dcgan_g / _d) is tested
+# at; any side from MIN_IMAGE_SIZE that a model can build is accepted.
 IMAGE_SIZES = (28, 32, 64, 128)
 MIN_IMAGE_SIZE = 8
 
@@ -365,9 +365,9 @@ def _load_tfds(name: str, spec: DatasetSpec, split: str, data_dir: str,
   class_names = ()
   if has_labels and hasattr(tfds_info.features['label'], 'names'):
     class_names = tuple(tfds_info.features['label'].names)
-  return Dataset(images,
-                 np.concatenate(labels).astype(np.int32) if has_labels else None,
-                 name, 'tfds', f'tensorflow-datasets {spec.tfds_name}:{split} '
+  labels = np.concatenate(labels).astype(np.int32) if has_labels else None
+  return Dataset(images, labels, name, 'tfds',
+                 f'tensorflow-datasets {spec.tfds_name}:{split} '
                  f'(data_dir={data_dir or "default"})', class_names)
 
 

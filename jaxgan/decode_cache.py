@@ -30,7 +30,8 @@ PROGRESS_SECONDS = 10.0
 
 
 def root(cache_dir: str) -> str:
-  """data.cache_dir, or $JAXGAN_CACHE_DIR/decoded, or ~/.cache/jaxgan/decoded."""
+  """data.cache_dir, else $JAXGAN_CACHE_DIR/decoded, else
+  ~/.cache/jaxgan/decoded."""
   if cache_dir:
     return cache_dir
   base = os.environ.get('JAXGAN_CACHE_DIR') or os.path.join(

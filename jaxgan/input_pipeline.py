@@ -140,7 +140,6 @@ class Streamed:
         lambda: self.schedule(step),
         output_signature=tf.TensorSpec((2,), tf.int64))
     image_shape = (None, None) + tuple(self.images.shape[1:])
-    label_dtype = tf.int32
 
     def read(call):
       images, labels = self._read_call(int(call[0]), int(call[1]), data_key)
@@ -148,8 +147,7 @@ class Streamed:
                       np.zeros(images.shape[:2], np.int32))
 
     def read_in_tf(call):
-      images, labels = tf.numpy_function(read, [call],
-                                         (tf.uint8, label_dtype))
+      images, labels = tf.numpy_function(read, [call], (tf.uint8, tf.int32))
       images.set_shape(image_shape)
       return images, labels
 
@@ -173,8 +171,7 @@ class Streamed:
     images = np.empty((flat.size,) + self.images.shape[1:], np.uint8)
     images[order] = self.images[flat[order]]
     images = images.reshape(rows.shape + self.images.shape[1:])
-    labels = (None if self.labels is None else
-              np.asarray(self.labels)[rows].astype(np.int32))
+    labels = None if self.labels is None else self.labels[rows]
     return images, labels
 
   def _indices(self, batch_index: int, data_key) -> np.ndarray:
@@ -190,8 +187,7 @@ class Streamed:
     return order[start:start + self.batch_size]
 
   def _to_devices(self, step: int, images, labels) -> batches.Data:
-    count = images.shape[0]
-    global_shape = (count, self.batch_size)
+    global_shape = (images.shape[0], self.batch_size)  # (batches, rows).
     out = {'images': jax.make_array_from_process_local_data(
         self.sharding, images, global_shape + images.shape[2:]),
            'first_batch': np.int32(step * self.batches_per_step)}

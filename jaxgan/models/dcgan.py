@@ -284,10 +284,11 @@ def _dcgan_radford64_d(cfg, image_shape):
 # --- Radford et al.'s DCGAN at any image size: G projects z to a base map
 # of side 4 to 7 and doubles it with one 5x5 stride-2 transposed conv per
 # doubling, halving the features each time; D mirrors it with one 5x5
-# stride-2 conv per halving, doubling them. At 64x64 with model.dcgan.width=64
-# this is the paper's pair (4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 ->
-# 64x64xC; D 64/128/256/512); at 32x32 it has one block fewer each, at
-# 128x128 one more (features capped at 16 x width), at 28x28 a 7x7 base.
+# stride-2 conv per halving, doubling them, with half G's features at each
+# side. At 64x64 with model.dcgan.width=64 this is the paper's pair
+# (4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 -> 64x64xC; D 64/128/256/
+# 512); at 32x32 it has one block fewer each, at 128x128 one more (features
+# capped at 16 x width in both nets), at 28x28 a 7x7 base.
 MAX_WIDTH_FACTOR = 16
 
 
@@ -318,10 +319,11 @@ def _radford_dcgan_g(cfg, image_shape):
 
 def sized_generator(cfg, name: str, image_shape) -> ConvGenerator:
   base, count = doublings(name, image_shape)
-  widths = _widths(cfg, count)
-  blocks = [ConvSpec(f, 5, 2) for f in reversed(widths[:-1])]
+  cap = MAX_WIDTH_FACTOR * cfg.dcgan.width
+  features = [min(2 * f, cap) for f in reversed(_widths(cfg, count))]
+  blocks = [ConvSpec(f, 5, 2) for f in features[1:]]
   return conv_generator(cfg, blocks + [ConvSpec(image_shape[-1], 5, 2)],
-                        (base, base, 2 * widths[-1]))
+                        (base, base, features[0]))
 
 
 @discriminators.register('radford_dcgan_d')
