@@ -123,9 +123,11 @@ def folder_config(folder, image_size, pipeline='auto'):
   return config
 
 
-# Each size compiles its own models: the largest with the slow tests.
+# Each size compiles its own models: two in CI (test_configs.py trains the
+# folder configs at 32), every size with the slow tests.
 @pytest.mark.parametrize('image_size', [
-    28, 32, 64, pytest.param(128, marks=pytest.mark.slow)])
+    28, 64, pytest.param(32, marks=pytest.mark.slow),
+    pytest.param(128, marks=pytest.mark.slow)])
 def test_a_folder_trains_and_resumes_at_every_size(tmp_path, image_size):
   """Radford et al.'s DCGAN, unconditional and conditional, on a folder
   resized to each size; a resumed run ends where an unbroken one does."""
@@ -145,7 +147,8 @@ def test_a_folder_trains_and_resumes_at_every_size(tmp_path, image_size):
 
 
 @pytest.mark.parametrize('image_size', [
-    28, 64, pytest.param(32, marks=pytest.mark.slow),
+    28, pytest.param(32, marks=pytest.mark.slow),
+    pytest.param(64, marks=pytest.mark.slow),
     pytest.param(128, marks=pytest.mark.slow)])
 def test_any_tfds_dataset_trains_and_resumes_at_every_size(tmp_path,
                                                            image_size):
