@@ -553,7 +553,6 @@ def _load_folder(name: str, split: str, folder: str,
                  len(skipped))
 
 
-
 def check_for_run(dataset: Dataset, config) -> None:
   """What a run needs of its loaded data: a batch's worth of images, and
   for a conditional model labels of every class it is conditioned on."""
