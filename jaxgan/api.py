@@ -7,6 +7,7 @@
   run = api.load_run('runs/dcgan')
   digits = run.sample(64)            # uint8 (64, 28, 28, 1)
   scores = run.evaluate(1000)        # metrics next to the real-data row
+  fid = run.evaluate(1000, features='inception')['metrics']['fid']
 
 Progress is logged at INFO (absl) without any flag parsing; the command
 line tools (`python -m jaxgan.main` ...) are thin wrappers over this.
@@ -69,12 +70,29 @@ class Run:
                                  seed, labels)['images']
 
   def evaluate(self, num_samples: int = 10_000, seed: int = 0,
-               protocols: str = 'auto') -> Dict[str, object]:
+               protocols: str = 'auto',
+               features: Optional[str] = None) -> Dict[str, object]:
     """The metrics of `num_samples` samples with the real-data reference,
-    and the protocols that apply (see `python -m jaxgan.evaluate`)."""
-    from jaxgan import evaluate  # pylint: disable=g-import-not-at-top
-    return evaluate.evaluate_state(self.config, self.g_model, self.d_model,
+    and the protocols that apply (see `python -m jaxgan.evaluate`), in the
+    feature space `features` (auto | classifier | inception; None: the
+    run's eval.features)."""
+    from jaxgan import config_validation, evaluate  # pylint: disable=g-import-not-at-top
+    config = self.config
+    if features is not None:
+      config = config.copy_and_resolve_references()
+      config.eval.features = features
+      config_validation.validate(config)
+    return evaluate.evaluate_state(config, self.g_model, self.d_model,
                                    self.state, num_samples, seed, protocols)
+
+
+def inception_features(images_uint8: np.ndarray,
+                       weights: str = '') -> np.ndarray:
+  """(n, 2048) FID Inception pool features of uint8 (n, h, w, 1 or 3)
+  images, as jaxgan's `fid` computes them (`weights`: see
+  eval.inception_weights)."""
+  from jaxgan.evaluation import inception_features as features_lib  # pylint: disable=g-import-not-at-top
+  return features_lib.features_of(images_uint8, weights)
 
 
 def load_run(workdir: str, checkpoint: str = 'latest') -> Run:

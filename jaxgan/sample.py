@@ -1,8 +1,11 @@
 """Draws images from a trained run:
-python -m jaxgan.sample --workdir=DIR --num=N --out=FILE.npz|FILE.png
+python -m jaxgan.sample --workdir=DIR --num=N --out=FILE.npz|FILE.png|FOLDER
 
 .npz: uint8 `images` (N, H, W, C) in 0..255 and, for conditional models,
 `labels` (readable back with data.source=npz). .png: one grid.
+--format=png_dir: a folder of N PNG files (000000.png, ...; a conditional
+model's labels in labels.csv), what external FID tools (clean-fid,
+torch-fidelity, fid-helper-pytorch) and data.source=folder read.
 """
 
 import os
@@ -14,27 +17,43 @@ from absl import flags
 from absl import logging
 import numpy as np
 
-from jaxgan import cli, images, runs, sampling
+from jaxgan import cli, files, images, runs, sampling
 from jaxgan.errors import ConfigError
 
 FLAGS = flags.FLAGS
 FORMATS = ('.npz', '.png')
+FORMAT_CHOICES = ('auto', 'npz', 'png', 'png_dir')
 
 
 def sample(workdir: str, num: int, out: str, checkpoint: str = 'latest',
-           seed: int = 0, labels: str = 'cycle') -> dict:
-  """Writes `num` images of the run to `out`; returns the arrays written."""
+           seed: int = 0, labels: str = 'cycle',
+           out_format: str = 'auto') -> dict:
+  """Writes `num` images of the run to `out` (a file, or a folder for
+  out_format='png_dir'); returns the arrays written."""
+  if out_format not in FORMAT_CHOICES:
+    raise ConfigError(f'--format={out_format!r} is invalid; valid choices: '
+                      f'{", ".join(FORMAT_CHOICES)}.')
   extension = os.path.splitext(out)[1].lower()
-  if extension not in FORMATS:
+  if out_format in ('npz', 'png'):
+    extension = '.' + out_format
+  if out_format == 'png_dir':
+    extension = ''
+    if os.path.isfile(out):
+      raise ConfigError(f'--out={out!r} is a file; --format=png_dir writes a '
+                        f'folder.')
+  elif extension not in FORMATS:
     raise ConfigError(f'--out={out!r} is invalid: expected a file name '
-                      f'ending in {" or ".join(FORMATS)}.')
+                      f'ending in {" or ".join(FORMATS)}, or --format=png_dir '
+                      f'for a folder of PNGs.')
   if num < 1:
     raise ConfigError(f'--num={num} is invalid: expected an integer >= 1.')
   config = runs.load_config(workdir)
   g_model, _, state = runs.load_state(workdir, config, checkpoint)
   arrays = sampling.draw_samples(config, g_model, state, num, seed, labels)
   os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-  if extension == '.npz':
+  if not extension:
+    write_png_dir(out, arrays)
+  elif extension == '.npz':
     tmp = out + '.tmp.npz'
     np.savez_compressed(tmp, **arrays)
     os.replace(tmp, out)
@@ -44,13 +63,30 @@ def sample(workdir: str, num: int, out: str, checkpoint: str = 'latest',
   return arrays
 
 
+def write_png_dir(folder: str, arrays: dict) -> None:
+  """One PNG per image, named by index (each written atomically)."""
+  os.makedirs(folder, exist_ok=True)
+  width = max(6, len(str(arrays['images'].shape[0] - 1)))
+  names = [f'{i:0{width}d}.png' for i in range(arrays['images'].shape[0])]
+  for name, image in zip(names, arrays['images']):
+    images.save_png(os.path.join(folder, name), image)
+  if 'labels' in arrays:
+    with files.atomic_write(os.path.join(folder, 'labels.csv')) as tmp, \
+        open(tmp, 'w') as f:
+      f.write('file,label\n')
+      f.writelines(f'{n},{int(l)}\n' for n, l in zip(names, arrays['labels']))
+
+
 def define_flags():
   """The command's flags; defined only when run as a command, so the
   library functions import anywhere."""
   flags.DEFINE_string('workdir', None, 'The training run.', required=True)
   flags.DEFINE_integer('num', 64, 'How many images.')
-  flags.DEFINE_string('out', None, 'Output file: .npz or .png.',
-                      required=True)
+  flags.DEFINE_string('out', None, 'Output: a .npz or .png file, or a '
+                      'folder with --format=png_dir.', required=True)
+  flags.DEFINE_enum('format', 'auto', FORMAT_CHOICES,
+                    'auto (by --out\'s extension) | npz | png (one grid) | '
+                    'png_dir (a folder of PNG files, one per image).')
   flags.DEFINE_string(
       'checkpoint', 'latest', f'Which state: {runs.CHECKPOINT_CHOICES}.')
   flags.DEFINE_integer('seed', 0, 'Seed of the noise (and labels).')
@@ -59,12 +95,11 @@ def define_flags():
       'num_classes) | random | comma-separated classes (e.g. 3, or 0,1,2).')
 
 
-
 def main(argv):
   cli.start(argv)
   with cli.user_errors_exit():
     sample(FLAGS.workdir, FLAGS.num, FLAGS.out, FLAGS.checkpoint,
-           FLAGS.seed, FLAGS.labels)
+           FLAGS.seed, FLAGS.labels, FLAGS.format)
   print(f'Wrote {FLAGS.out}')
 
 

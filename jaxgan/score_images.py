@@ -1,5 +1,5 @@
 """Scores images made anywhere with jaxgan's evaluator:
-python -m jaxgan.score_images --dataset=mnist FILE [FILE ...]
+python -m jaxgan.score_images --dataset=mnist [--features=inception] FILE ...
 
 Samples of another framework, or the sample grids a paper's authors
 released, measured by the evaluator that measures jaxgan's runs, beside as
@@ -68,10 +68,12 @@ def read_images(path: str, image_shape: Sequence[int],
 
 
 def score(paths: Sequence[str], dataset: str = 'mnist', source: str = 'auto',
-          data_dir: str = '', padding: int = 0, seed: int = 0
+          data_dir: str = '', padding: int = 0, seed: int = 0,
+          features: str = 'auto', inception_weights: str = ''
           ) -> Dict[str, object]:
   """Every metric of the images in `paths` and of as many real held-out
-  images, as `jaxgan.evaluate` reports a run's."""
+  images, as `jaxgan.evaluate` reports a run's, in the feature space
+  `features` (eval.features)."""
   if not paths:
     raise ConfigError('No image files given: pass one or more PNG or JPEG '
                       'grids or .npz / .npy files after the flags.')
@@ -84,6 +86,9 @@ def score(paths: Sequence[str], dataset: str = 'mnist', source: str = 'auto',
   config = default.get_config()
   config.data.name, config.data.source = dataset, source
   config.data.data_dir = data_dir
+  config.eval.features, config.eval.inception_weights = (features,
+                                                         inception_weights)
+  quality_lib.check_config(config)
   quality, _ = quality_lib.from_config(config, pixels.shape[0], seed)
   if quality.num_samples < pixels.shape[0]:
     raise ConfigError(
@@ -108,6 +113,12 @@ def define_flags():
   flags.DEFINE_integer('padding', 0, 'Pixels between and around the cells '
                        'of an image grid (jaxgan.sample writes 2).')
   flags.DEFINE_integer('seed', 0, 'Seed of the real images drawn.')
+  flags.DEFINE_enum('features', 'auto', quality_lib.FEATURE_CHOICES,
+                    'The feature space: auto (the dataset\'s classifier '
+                    'evaluator where it has labels) | classifier | inception '
+                    '(FID and the label-free metrics).')
+  flags.DEFINE_string('inception_weights', '', 'The FID Inception weights '
+                      '(see eval.inception_weights).')
   flags.DEFINE_string('out', '', 'Also write the result to this JSON file.')
 
 
@@ -115,7 +126,8 @@ def main(argv):
   cli.start(argv[:1])
   with cli.user_errors_exit():
     result = score(argv[1:], FLAGS.dataset, FLAGS.data_source, FLAGS.data_dir,
-                   FLAGS.padding, FLAGS.seed)
+                   FLAGS.padding, FLAGS.seed, FLAGS.features,
+                   FLAGS.inception_weights)
   print(f'{len(argv) - 1} file(s), {result["num_samples"]} images:\n')
   print(results.format_table(result))
   if FLAGS.out:

@@ -199,8 +199,10 @@ def test_training_evaluates_and_keeps_the_best_checkpoint(evaluated_run):
   for step in (2, 4):
     with open(os.path.join(eval_dir, f'metrics_{step}.json')) as f:
       result = json.load(f)
-    assert set(metrics.HIGHER_IS_BETTER) <= set(result['metrics'])
-    assert set(metrics.HIGHER_IS_BETTER) <= set(result['reference'])
+    # MNIST is labelled: the classifier space's metrics, all of them.
+    assert set(metrics.names_of('classifier')) <= set(result['metrics'])
+    assert set(metrics.names_of('classifier')) <= set(result['reference'])
+    assert 'fid' not in result['metrics']
     values[step] = result['metrics']['frechet_distance_features']
   with open(os.path.join(eval_dir, 'best.json')) as f:
     best = json.load(f)
@@ -218,7 +220,7 @@ def test_evaluate_writes_every_metric_with_the_real_reference(evaluated_run):
   with open(path) as f:
     assert json.load(f) == json.loads(json.dumps(result))
   assert result['step'] == 4 and result['num_samples'] == 40
-  for name in metrics.HIGHER_IS_BETTER:
+  for name in metrics.names_of('classifier'):
     assert np.isfinite(result['metrics'][name])
     assert np.isfinite(result['reference'][name])
   # Unconditional: only the discriminator-feature protocol applies.

@@ -558,7 +558,10 @@ BAD_CONFIGS = [
     ('train.on_nan', 'ignore', "Unknown train.on_nan='ignore'; valid choices: rollback, stop"),
     ('train.max_rollbacks', -1, 'train.max_rollbacks=-1'),
     ('eval.num_samples', 1, 'eval.num_samples=1'),
-    ('eval.best_metric', 'fid', 'valid choices: classifier_score, coverage,'),
+    ('eval.best_metric', 'fidd', 'valid choices: auto, classifier_score, '
+     'coverage,'),
+    ('eval.features', 'pixels',
+     "eval.features='pixels'; valid choices: auto, classifier, inception"),
     ('eval.evaluator_source', 'inception',
      "eval.evaluator_source='inception'; valid choices: auto, fashion_mnist-v1, mnist-v1, mnist-v2, shipped, train"),
     ('eval.evaluator_dir', None, 'eval.evaluator_dir=None'),

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 import time
-from typing import Any, Dict, Tuple
+from typing import Any, ClassVar, Dict, Tuple
 
 from absl import logging
 import flax
@@ -68,6 +68,7 @@ class Evaluator:
   model: EvaluatorCNN
   params: Any
   info: Dict[str, Any]  # test_accuracy, dataset, key, ...
+  space: ClassVar[str] = 'classifier'  # metrics.SPACES
 
   @property
   def test_accuracy(self) -> float:
@@ -79,6 +80,11 @@ class Evaluator:
     apply = _jitted_apply(self.model)
     return batching.map_batches(lambda x: apply(self.params, x), batch_size,
                                 images_uint8)
+
+  def real_features(self, images_uint8: np.ndarray
+                    ) -> Tuple[np.ndarray, np.ndarray]:
+    """`features` of a real set (fast enough not to cache)."""
+    return self.features(images_uint8)
 
   def accuracy(self, dataset: data.Dataset) -> float:
     logits, _ = self.features(dataset.images)

@@ -6,23 +6,28 @@ sums) run in float64 NumPy; the O(n^2) neighbour searches run jitted in JAX,
 blocked over queries so memory stays at block x n.
 
 A new metric is one function registered at the end of this module with the
-direction of each value it reports: evaluation computes it, and the logs,
-the printed table, best-checkpoint selection (eval.best_metric), the report
-and its figures pick it up from `HIGHER_IS_BETTER`.
+direction of each value it reports and the feature spaces it applies to:
+evaluation computes it, and the logs, the printed table, best-checkpoint
+selection (eval.best_metric), the report and its figures pick it up from
+`HIGHER_IS_BETTER`. The spaces: 'classifier' (jaxgan's evaluator trained on
+the dataset's labels: logits and penultimate features) and 'inception' (the
+FID Inception network's 2048-d pool features, no logits, no labels needed).
 """
 
 import dataclasses
 import functools
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+SPACES = ('classifier', 'inception')
 # Metric value name -> True where larger is better, in registration order;
 # filled by `register`. What best-checkpoint selection and reports read.
 HIGHER_IS_BETTER: Dict[str, bool] = {}
-# The registered metric functions, in the order they are computed.
+# The registered metric functions, in the order they are computed; each has
+# `spaces` and `names` attributes (see `register`).
 METRICS: List[Callable[['Scored'], Dict[str, object]]] = []
 
 
@@ -239,35 +244,49 @@ def class_histogram(logits, num_classes: int) -> np.ndarray:
 # ---------------------------------------------------------------- registry
 @dataclasses.dataclass
 class Scored:
-  """What a metric sees: the evaluator's logits and penultimate features of
-  the scored images, and of the real training images with the statistics
+  """What a metric sees: the features (and, from a classifier, the logits)
+  of the scored images, and of the real training images with the statistics
   computed from them once (quality.SampleQuality)."""
-  logits: np.ndarray
+  logits: Optional[np.ndarray]  # None in the inception space.
   features: np.ndarray
   real_statistics: Dict[str, Tuple[np.ndarray, np.ndarray]]  # logits, features
   real_features: np.ndarray
   real_radii: Dict[int, np.ndarray]  # k -> nearest_neighbour_radii(real, k)
-  real_class_histogram: np.ndarray
+  real_class_histogram: Optional[np.ndarray]
   seed: int
 
 
-def register(**higher_is_better: bool):
-  """Registers a metric function (Scored -> {value name: value}); the
-  keywords give the direction of each value that has one (a value left out,
-  such as a standard deviation, has none)."""
+def register(spaces: Tuple[str, ...] = SPACES, **higher_is_better: bool):
+  """Registers a metric function (Scored -> {value name: value}) for the
+  feature `spaces` it applies to; the keywords give the direction of each
+  value that has one (a value left out, such as a standard deviation, has
+  none)."""
 
   def add(metric):
     for name in higher_is_better:
       if name in HIGHER_IS_BETTER:
         raise ValueError(f'Metric {name!r} is registered twice.')
     HIGHER_IS_BETTER.update(higher_is_better)
+    metric.spaces, metric.names = tuple(spaces), tuple(higher_is_better)
     METRICS.append(metric)
     return metric
 
   return add
 
 
-@register(frechet_distance_logits=False, frechet_distance_features=False)
+def metrics_of(space: str) -> List[Callable[['Scored'], Dict[str, object]]]:
+  """The metric functions that apply in `space`, in order."""
+  return [m for m in METRICS if space in m.spaces]
+
+
+def names_of(space: str) -> Dict[str, bool]:
+  """Metric name -> higher is better, for the metrics of `space`."""
+  return {name: HIGHER_IS_BETTER[name] for m in metrics_of(space)
+          for name in m.names}
+
+
+@register(spaces=('classifier',), frechet_distance_logits=False,
+          frechet_distance_features=False)
 def _frechet_distances(s: Scored):
   return {f'frechet_distance_{name}': frechet_distance(
       *gaussian_statistics(values), *s.real_statistics[name])
@@ -275,16 +294,30 @@ def _frechet_distances(s: Scored):
                                ('features', s.features))}
 
 
-@register(classifier_score=True)
+@register(spaces=('inception',), fid=False)
+def _fid(s: Scored):
+  """FID: the Frechet distance of the Inception pool features."""
+  return {'fid': frechet_distance(*gaussian_statistics(s.features),
+                                  *s.real_statistics['features'])}
+
+
+@register(spaces=('classifier',), classifier_score=True)
 def _classifier_score(s: Scored):
   return {'classifier_score': float(classifier_score(s.logits))}
 
 
-@register(kid_features=False)
+@register(spaces=('classifier',), kid_features=False)
 def _kid(s: Scored):
   kid, kid_std = kernel_inception_distance(s.features, s.real_features,
                                            seed=s.seed)
   return {'kid_features': kid, 'kid_features_std': kid_std}
+
+
+@register(spaces=('inception',), kid=False)
+def _inception_kid(s: Scored):
+  kid, kid_std = kernel_inception_distance(s.features, s.real_features,
+                                           seed=s.seed)
+  return {'kid': kid, 'kid_std': kid_std}
 
 
 @register(precision=True, recall=True)
@@ -301,6 +334,6 @@ def _density_coverage(s: Scored):
   return {'density': density, 'coverage': coverage}
 
 
-@register(mode_kl=False, modes_covered=True)
+@register(spaces=('classifier',), mode_kl=False, modes_covered=True)
 def _modes(s: Scored):
   return mode_coverage(s.logits, s.real_class_histogram)

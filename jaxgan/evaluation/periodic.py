@@ -23,7 +23,7 @@ class PeriodicEvaluation:
     start = time.time()
     self.quality, _ = quality_lib.from_config(config, config.eval.num_samples,
                                               seed=config.seed)
-    self.metric = config.eval.best_metric
+    self.metric = quality_lib.best_metric(config, self.quality.space)
     self.best = checkpoints.BestCheckpoint(
         workdir, self.metric, metrics.HIGHER_IS_BETTER[self.metric])
     self._reference_written = False
@@ -49,7 +49,7 @@ class PeriodicEvaluation:
     improved = self.best.update(state, generated[self.metric])
     logging.info('eval at step %d (%.1fs): %s%s', step, time.time() - start,
                  ', '.join(f'{name} {generated[name]:.4g}'
-                           for name in metrics.HIGHER_IS_BETTER),
+                           for name in metrics.names_of(self.quality.space)),
                  f'; new best {self.metric}, saved to best_checkpoint'
                  if improved else '')
     return generated

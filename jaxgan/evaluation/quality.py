@@ -1,15 +1,20 @@
 """Sample quality against real data, with the real-vs-real reference.
 
 `SampleQuality` draws n real training images and n held-out real images once
-(seeded), and scores any n images against the training ones through the
-evaluator with every registered metric (evaluation/metrics.py): Frechet
-distances on logits and penultimate features, the classifier score, KID,
-precision/recall, density/coverage and mode coverage.
+(seeded), and scores any n images against the training ones with every
+metric of the evaluator's feature space (evaluation/metrics.py): in the
+classifier space, Frechet distances on logits and penultimate features, the
+classifier score, KID, precision/recall, density/coverage and mode coverage;
+in the inception space, FID, KID, precision/recall and density/coverage.
 The held-out images scored the same way are the reference ceiling: what a
 perfect generator would reach at this sample count and seed.
+
+The space (eval.features): the classifier trained on the dataset's labels
+where there are real labels (two classes or more), else the FID Inception
+network (auto); a classifier is never trained on missing or one-class labels.
 """
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 from absl import logging
 import ml_collections
@@ -17,95 +22,170 @@ import numpy as np
 
 from jaxgan import checks, data
 from jaxgan.errors import ConfigError
-from jaxgan.evaluation import classifier, metrics, shipped
+from jaxgan.evaluation import classifier, metrics, reference_file, shipped
 from jaxgan.evaluation.classifier import Evaluator
+from jaxgan.evaluation.inception_features import InceptionEvaluator
 from jaxgan.evaluation.splits import Splits, load_splits
+
+FEATURE_CHOICES = ('auto',) + metrics.SPACES
+MIN_SAMPLES = metrics.DENSITY_COVERAGE_K + 1
+AnyEvaluator = Union[Evaluator, InceptionEvaluator]
 
 
 class SampleQuality:
   """Scores uint8 image sets against `n` real training images."""
 
-  def __init__(self, evaluator: Evaluator, splits: Splits, num_samples: int,
-               seed: int = 0):
-    n = min(num_samples, splits.train.labels.size, splits.test.labels.size)
+  def __init__(self, evaluator: AnyEvaluator, splits: Optional[Splits],
+               num_samples: int, seed: int = 0, reference: str = ''):
+    """`reference`: a file of the real sets' Inception features
+    (reference_file.py) instead of `splits` (then None)."""
+    if reference:
+      num_train = num_held = num_samples
+    else:
+      num_train, num_held = (splits.train.images.shape[0],
+                             splits.test.images.shape[0])
+    n = min(num_samples, num_train, num_held)
     if n < num_samples:
       logging.warning(
           'Scoring %d samples, not %d: the real sets hold %d training and %d '
-          'held-out images (%s).', n, num_samples, splits.train.labels.size,
-          splits.test.labels.size, splits.test_origin)
-    if n < 2:
-      raise ValueError(f'Cannot score {n} samples: need at least 2.')
+          'held-out images (%s).', n, num_samples, num_train, num_held,
+          splits.test_origin)
+    if n < MIN_SAMPLES:
+      raise ConfigError(f'Cannot score {n} samples: need at least '
+                        f'{MIN_SAMPLES} (each point\'s {MIN_SAMPLES - 1} '
+                        f'nearest others for density and coverage).')
     self.num_samples = n
     self.seed = seed
     self.evaluator = evaluator
-    rng = np.random.default_rng(seed)
-    train_idx = rng.choice(splits.train.labels.size, n, replace=False)
-    held_idx = rng.choice(splits.test.labels.size, n, replace=False)
-    self._real_logits, self._real_features = evaluator.features(
-        splits.train.images[train_idx])
-    num_classes = self._real_logits.shape[-1]
-    self.real_class_histogram = metrics.class_histogram(self._real_logits,
-                                                        num_classes)
+    self.space = evaluator.space
+    if reference:
+      real_features, held_features = reference_file.read(
+          reference, evaluator.info, n)
+      self._real_logits, held_logits = None, None
+    else:
+      rng = np.random.default_rng(seed)
+      train_idx = rng.choice(num_train, n, replace=False)
+      held_idx = rng.choice(num_held, n, replace=False)
+      self._real_logits, real_features = evaluator.real_features(
+          splits.train.images[train_idx])
+      held_logits, held_features = evaluator.real_features(
+          splits.test.images[held_idx])
+    self.real_features, self.heldout_features = real_features, held_features
     self._real_statistics = {
-        'logits': metrics.gaussian_statistics(self._real_logits),
-        'features': metrics.gaussian_statistics(self._real_features)}
+        'features': metrics.gaussian_statistics(real_features)}
+    self.real_class_histogram = None
+    if self._real_logits is not None:
+      self.real_class_histogram = metrics.class_histogram(
+          self._real_logits, self._real_logits.shape[-1])
+      self._real_statistics['logits'] = metrics.gaussian_statistics(
+          self._real_logits)
     self._real_radii = {
-        k: metrics.nearest_neighbour_radii(self._real_features, k)
+        k: metrics.nearest_neighbour_radii(real_features, k)
         for k in (metrics.PRECISION_RECALL_K, metrics.DENSITY_COVERAGE_K)}
-    self.reference = self.score(splits.test.images[held_idx])
+    self.reference = self.score_features(held_logits, held_features)
 
   def score(self, images_uint8: np.ndarray) -> Dict[str, object]:
     """Every metric of `images_uint8` (n images) against the real set."""
     if images_uint8.shape[0] != self.num_samples:
       raise ValueError(f'Expected {self.num_samples} images to score, got '
                        f'{images_uint8.shape[0]}.')
-    logits, features = self.evaluator.features(images_uint8)
+    return self.score_features(*self.evaluator.features(images_uint8))
+
+  def score_features(self, logits: Optional[np.ndarray],
+                     features: np.ndarray) -> Dict[str, object]:
     scored = metrics.Scored(logits, features, self._real_statistics,
-                            self._real_features, self._real_radii,
+                            self.real_features, self._real_radii,
                             self.real_class_histogram, self.seed)
     out = {}
-    for metric in metrics.METRICS:
+    for metric in metrics.metrics_of(self.space):
       out.update(metric(scored))
     return out
 
 
-def from_config(config: ml_collections.ConfigDict, num_samples: int,
-                seed: int = 0) -> Tuple[SampleQuality, Splits]:
-  """The dataset's evaluator (shipped, cached, or trained now) and a
-  SampleQuality over its real images."""
-  splits = load_splits(config)
+def feature_space(config: ml_collections.ConfigDict, train: data.Dataset
+                  ) -> str:
+  """eval.features resolved against the data: 'classifier' only where the
+  images have real labels of two classes or more."""
+  requested = config.eval.features
   num_classes = data.dataset_spec(config.data).num_classes
-  if not splits.train.labelled:
-    raise ConfigError(
-        f'{splits.train.description} has no labels, and the evaluator is a '
-        f'classifier trained on them; sample quality cannot be measured for '
-        f'it (give the data its labels, e.g. an npz with `labels`).')
+  why_not = None
   if not num_classes:
+    why_not = f'data.name={config.data.name!r} has no class labels'
+  elif not train.labelled:
+    why_not = f'{train.description} has no labels'
+  elif np.unique(train.labels).size < 2:
+    why_not = (f'every one of its {train.labels.size} labels is class '
+               f'{int(train.labels[0])}')
+  if why_not and requested == 'classifier':
     raise ConfigError(
-        f'data.name={config.data.name!r} has no class labels, and the '
-        f'evaluator is a classifier trained on them; sample quality cannot be '
-        f'measured for it.')
-  name = shipped.name_for(config)
-  if name:
-    evaluator = shipped.load(name, config.data.name)
+        f'eval.features=classifier trains a classifier on the class labels, '
+        f'but {why_not}: it would measure nothing. Use eval.features=inception '
+        f'(or auto, which picks it) for label-free metrics.')
+  if requested != 'auto':
+    return requested
+  if why_not:
+    logging.info('Measuring in the Inception feature space: %s.', why_not)
+    return 'inception'
+  return 'classifier'
+
+
+def best_metric(config: ml_collections.ConfigDict, space: str) -> str:
+  """eval.best_metric in `space` ('auto': its Frechet distance)."""
+  name = config.eval.best_metric
+  if name == 'auto':
+    return 'fid' if space == 'inception' else 'frechet_distance_features'
+  if name not in metrics.names_of(space):
+    raise ConfigError(
+        f'eval.best_metric={name!r} is not measured in the {space} feature '
+        f'space; valid choices: auto, '
+        f'{", ".join(sorted(metrics.names_of(space)))}.')
+  return name
+
+
+def from_config(config: ml_collections.ConfigDict, num_samples: int,
+                seed: int = 0) -> Tuple[SampleQuality, Optional[Splits]]:
+  """The evaluator of the data's feature space (shipped, cached, or trained
+  now; or the Inception network) and a SampleQuality over its real images;
+  over eval.reference's features where set, without loading the data (the
+  splits are then None)."""
+  if config.eval.reference:
+    if config.eval.features == 'classifier':
+      raise ConfigError('eval.reference holds Inception features, but '
+                        'eval.features=classifier; set it to inception or '
+                        'auto.')
+    return SampleQuality(InceptionEvaluator(config.eval.inception_weights),
+                         None, num_samples, seed, config.eval.reference), None
+  splits = load_splits(config)
+  space = feature_space(config, splits.train)
+  if space == 'inception':
+    evaluator = InceptionEvaluator(config.eval.inception_weights)
   else:
-    evaluator = classifier.load_or_train(
-        splits.train, splits.test, splits.test_origin, num_classes,
-        config.eval.evaluator, config.eval.evaluator_dir)
+    name = shipped.name_for(config)
+    if name:
+      evaluator = shipped.load(name, config.data.name)
+    else:
+      evaluator = classifier.load_or_train(
+          splits.train, splits.test, splits.test_origin,
+          data.dataset_spec(config.data).num_classes, config.eval.evaluator,
+          config.eval.evaluator_dir)
   return SampleQuality(evaluator, splits, num_samples, seed), splits
 
 
 def check_config(config: ml_collections.ConfigDict) -> None:
-  """The eval.* fields, and evaluation during training (train.eval_every)
-  against the data."""
-  eval_every = config.train.eval_every
-  if eval_every and not data.dataset_spec(config.data).num_classes:
+  """The eval.* fields, against the data's name (its labels are checked
+  when the data is loaded: feature_space)."""
+  features = checks.choice(config, 'eval.features', FEATURE_CHOICES)
+  if features == 'classifier' and not data.dataset_spec(
+      config.data).num_classes:
     raise ConfigError(
-        f'train.eval_every={eval_every}, but data.name={config.data.name!r} '
-        f'has no class labels to train the evaluator classifier on; set '
-        f'train.eval_every=0.')
-  checks.integer(config, 'eval.num_samples', 2)
-  checks.choice(config, 'eval.best_metric', metrics.HIGHER_IS_BETTER)
+        f'eval.features=classifier trains a classifier on class labels, but '
+        f'data.name={config.data.name!r} has none; use eval.features=auto or '
+        f'inception.')
+  checks.integer(config, 'eval.num_samples', MIN_SAMPLES)
+  checks.choice(config, 'eval.best_metric',
+                ('auto',) + tuple(metrics.HIGHER_IS_BETTER))
+  checks.path_string(config, 'eval.inception_weights')
+  checks.path_string(config, 'eval.reference')
   source = checks.choice(config, 'eval.evaluator_source',
                          shipped.SOURCES + shipped.available())
   if source == 'shipped' and config.data.name not in shipped.SHIPPED:

@@ -48,18 +48,32 @@ class Protocol:
   applies: Callable[[ml_collections.ConfigDict, nn.Module], bool]
   refusal: Callable[[ml_collections.ConfigDict], str]
   run: Callable[[ProtocolInputs], Dict[str, object]]
+  # Fits a classifier on the real class labels: only where there are some.
+  needs_labels: bool = True
 
 
 PROTOCOLS: Registry = Registry('protocol')
 
 
-def applicable_protocols(config, requested: str, d_model: nn.Module
-                         ) -> Sequence[str]:
-  """'auto': every registered protocol that applies to the run; 'none'; or
-  a comma-separated list, each checked."""
+def has_real_labels(splits: Splits) -> bool:
+  """Labels on both real sets, of two classes or more."""
+  return (splits.train.labelled and splits.test.labelled and
+          np.unique(splits.train.labels).size > 1)
+
+
+def applicable_protocols(config, requested: str, d_model: nn.Module,
+                         labelled: bool = True) -> Sequence[str]:
+  """'auto': every registered protocol that applies to the run (and its
+  data: `labelled`, see has_real_labels); 'none'; or a comma-separated
+  list, each checked."""
+
+  def applies(protocol):
+    return ((labelled or not protocol.needs_labels) and
+            protocol.applies(config, d_model))
+
   if requested == 'auto':
     return tuple(name for name in PROTOCOLS.in_order()
-                 if PROTOCOLS.get(name).applies(config, d_model))
+                 if applies(PROTOCOLS.get(name)))
   if requested == 'none':
     return ()
   chosen = tuple(p for p in requested.split(',') if p)
@@ -70,6 +84,11 @@ def applicable_protocols(config, requested: str, d_model: nn.Module
                         f'{", ".join(PROTOCOLS.in_order())}.')
   for name in chosen:
     protocol = PROTOCOLS.get(name)
+    if not labelled and protocol.needs_labels:
+      raise ConfigError(f'The {name} protocol fits a classifier on the real '
+                        f'class labels, but data.name={config.data.name!r} '
+                        f'has none here (or one class); use --protocols=auto '
+                        f'or none.')
     if not protocol.applies(config, d_model):
       raise ConfigError(protocol.refusal(config))
   return chosen
@@ -158,8 +177,9 @@ def format_table(result: Dict[str, object]) -> str:
   generated, reference = result['metrics'], result['reference']
   rows = [('metric', 'generated', 'real (held-out)', 'better')]
   for name, higher in metrics.HIGHER_IS_BETTER.items():
-    rows.append((name, _fmt(generated[name]), _fmt(reference[name]),
-                 'higher' if higher else 'lower'))
+    if name in generated:
+      rows.append((name, _fmt(generated[name]), _fmt(reference[name]),
+                   'higher' if higher else 'lower'))
   widths = [max(len(r[i]) for r in rows) for i in range(4)]
   lines = ['  '.join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
   lines.insert(1, '  '.join('-' * w for w in widths))
@@ -168,15 +188,24 @@ def format_table(result: Dict[str, object]) -> str:
     lines += [f'{k}: {_fmt(v)}' for k, v in result['protocols'].items()]
   info = result['evaluator']
   lines.append('')
-  lines.append(f'{result["num_samples"]} samples, seed {result["seed"]}; '
-               f'evaluator {evaluator_name(info)}, test accuracy '
-               f'{100 * info["test_accuracy"]:.2f}% on {info["test_images"]} '
-               f'images ({info["test_origin"]}).')
+  if info.get('space') == 'inception':
+    lines.append(f'{result["num_samples"]} samples, seed {result["seed"]}; '
+                 f'{evaluator_name(info)}: FID as TTUR\'s and the papers '
+                 f'that use it compute it, at this sample count.')
+  else:
+    lines.append(f'{result["num_samples"]} samples, seed {result["seed"]}; '
+                 f'evaluator {evaluator_name(info)}, test accuracy '
+                 f'{100 * info["test_accuracy"]:.2f}% on '
+                 f'{info["test_images"]} images ({info["test_origin"]}).')
   return '\n'.join(lines)
 
 
 def evaluator_name(info: Dict[str, object]) -> str:
-  """'mnist-v1 (shipped)' or 'mnist-bundled-KEY (trained here)'."""
+  """'mnist-v1 (shipped)', 'mnist-bundled-KEY (trained here)' or the
+  Inception network with its weights' hash."""
+  if info.get('space') == 'inception':
+    return (f'{info["name"]} Inception pool features (weights sha1 '
+            f'{info["weights_sha1"][:8]})')
   name = info.get('name') or f'{info["dataset"]}-{info["source"]}-{info["key"]}'
   return f'{name} ({"shipped" if info.get("shipped") else "trained here"})'
 
