@@ -63,10 +63,12 @@ def evaluate_state(config, g_model, d_model, state, num_samples: int = 10000,
   names = results.applicable_protocols(
       config, protocols, d_model,
       splits is not None and results.has_real_labels(splits))
-  generated = results.sample_metrics(config, g_model, state, quality, seed)
+  # The protocols first: one that cannot run on this data (a class too
+  # small for --svm_labels) stops before the samples' features are spent.
   protocol_results = results.run_protocols(
       config, g_model, d_model, state, splits, names,
       nn_samples or num_samples, svm_labels, seed)
+  generated = results.sample_metrics(config, g_model, state, quality, seed)
   return results.result_record(int(state.step), quality, generated,
                                protocol_results, checkpoint)
 

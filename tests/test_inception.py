@@ -360,8 +360,8 @@ def test_a_classifier_is_never_trained_on_missing_or_one_class_labels():
   """The bug of an npz without labels under a labelled dataset's name:
   all-zero labels gave 'test accuracy 100.00%'. Now one line says why."""
   one_class = folder_splits(labels=np.zeros(60, np.int32)).train
-  with pytest.raises(ConfigError, match='every one of its 30 labels is class '
-                     '0: it would measure nothing'):
+  with pytest.raises(ConfigError, match='all 30 labels of test images are '
+                     'class 0: it would measure nothing'):
     quality.feature_space(space_config('classifier', 'mnist'), one_class)
   with pytest.raises(ConfigError, match='has no labels'):
     quality.feature_space(space_config('classifier', 'mnist'),

@@ -110,8 +110,11 @@ def balanced_subset(labels: np.ndarray, count: int, seed: int,
     members = available[labels[available] == label]
     want = count // classes.size + (i < count % classes.size)
     if members.size < want:
-      raise ValueError(f'Class {label} has {members.size} images, fewer than '
-                       f'the {want} asked for.')
+      raise ConfigError(
+          f'Class {label} has {members.size} images here, fewer than the '
+          f'{want} a class-balanced set of {count} needs; ask for fewer '
+          f'(--svm_labels={members.size * classes.size // 2} fits) or leave '
+          f'the protocol out (--protocols=none).')
     chosen.append(rng.choice(members, want, replace=False))
   return np.sort(np.concatenate(chosen))
 

@@ -114,8 +114,8 @@ def feature_space(config: ml_collections.ConfigDict, train: data.Dataset
   elif not train.labelled:
     why_not = f'{train.description} has no labels'
   elif np.unique(train.labels).size < 2:
-    why_not = (f'every one of its {train.labels.size} labels is class '
-               f'{int(train.labels[0])}')
+    why_not = (f'all {train.labels.size} labels of {train.description} are '
+               f'class {int(train.labels[0])}')
   if why_not and requested == 'classifier':
     raise ConfigError(
         f'eval.features=classifier trains a classifier on the class labels, '
