@@ -17,7 +17,7 @@ import jax
 import numpy as np
 
 from jaxgan import files
-from jaxgan.evaluation import inception, inception_weights
+from jaxgan.evaluation import batching, inception, inception_weights
 
 # Bump when preprocessing or the network changes: cached features of an
 # older version are then recomputed, never reused.
@@ -25,7 +25,6 @@ FEATURES_VERSION = 1
 # Images per jitted call. On the CPU small batches stay in cache (per image:
 # 71 ms at 4 or 8, 156 ms at 100, on the 2-core development machine).
 CPU_BATCH, ACCELERATOR_BATCH = 8, 200
-PROGRESS_SECONDS = 30.0
 
 
 class InceptionEvaluator:
@@ -44,29 +43,13 @@ class InceptionEvaluator:
 
   def features(self, images_uint8: np.ndarray, batch_size: int = 0
                ) -> Tuple[None, np.ndarray]:
-    """(None, (n, 2048) float32 features), with a progress line every
-    PROGRESS_SECONDS on long sets."""
+    """(None, (n, 2048) float32 features), with a progress line on long
+    sets."""
     batch_size = batch_size or (CPU_BATCH if jax.default_backend() == 'cpu'
                                 else ACCELERATOR_BATCH)
-    n = images_uint8.shape[0]
-    out = np.empty((n, inception.FEATURES), np.float32)
-    start = last_report = time.time()
-    for first in range(0, n, batch_size):
-      chunk = images_uint8[first:first + batch_size]
-      pad = batch_size - chunk.shape[0]
-      if pad:  # One shape, one compilation.
-        chunk = np.concatenate([chunk, np.zeros((pad,) + chunk.shape[1:],
-                                                chunk.dtype)])
-      out[first:first + batch_size - pad] = np.asarray(
-          self._apply(self.params, chunk))[:batch_size - pad]
-      done = first + batch_size - pad
-      if time.time() - last_report > PROGRESS_SECONDS and done < n:
-        last_report = time.time()
-        per_image = (last_report - start) / done
-        logging.info('Inception features: %d of %d images (%.0f ms an image, '
-                     'about %.0f s left).', done, n, 1000 * per_image,
-                     per_image * (n - done))
-    return None, out
+    return None, batching.map_batches(
+        lambda x: self._apply(self.params, x), batch_size, images_uint8,
+        progress='Inception features')
 
   def real_features(self, images_uint8: np.ndarray) -> Tuple[None, np.ndarray]:
     """`features` of a real set, from the cache when these exact images
