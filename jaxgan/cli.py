@@ -4,6 +4,7 @@ errors shown as one line without a traceback."""
 import contextlib
 import logging as std_logging
 import sys
+import traceback
 
 from absl import logging
 
@@ -19,9 +20,46 @@ class _OnlyWarningsFromLibraries(std_logging.Filter):
         part in record.pathname for part in self.NOISY)
 
 
+def _is_orbax_teardown(unraisable) -> bool:
+  """A save that fails (a full disk) ends Orbax's event loop while
+  TensorStore's other writes are still in flight; each of them then reports
+  to the closed loop, an 'Event loop is closed' traceback per write that
+  TensorStore hands to sys.unraisablehook (dozens, printed in the middle of
+  the command's own error line). Harmless: the save failed already."""
+  error = unraisable.exc_value
+  frames = traceback.extract_tb(unraisable.exc_traceback)
+  return (isinstance(error, RuntimeError) and
+          str(error) == 'Event loop is closed' and
+          any(frame.name == 'call_soon_threadsafe' for frame in frames))
+
+
+def _quiet_orbax_teardown() -> None:
+  default = sys.unraisablehook
+
+  def hook(unraisable):
+    if not _is_orbax_teardown(unraisable):
+      default(unraisable)
+
+  sys.unraisablehook = hook
+
+
+def quiet_libraries(quiet: bool = True) -> None:
+  """Orbax's, TensorFlow's and CLU's INFO lines dropped from the log (their
+  warnings kept), or shown again. On absl's logger, which they all log
+  through, whichever handler prints (absl's after app.run, Python's in a
+  notebook)."""
+  logger = logging.get_absl_logger()
+  for old in [f for f in logger.filters
+              if isinstance(f, _OnlyWarningsFromLibraries)]:
+    logger.removeFilter(old)
+  if quiet:
+    logger.addFilter(_OnlyWarningsFromLibraries())
+
+
 def start(argv) -> None:
   """How every command begins: libraries quiet, no stray arguments."""
-  logging.get_absl_handler().addFilter(_OnlyWarningsFromLibraries())
+  quiet_libraries()
+  _quiet_orbax_teardown()
   if len(argv) > 1:
     exit_with_error(f'unexpected arguments: {" ".join(argv[1:])}; flags '
                     f'take the form --name=value (--helpfull lists them).')

@@ -18,8 +18,11 @@ The kill test makes 2 kills here and 12 in the slow tests
 (`pytest -m slow tests/test_faults.py -s` prints its figures).
 """
 
+import asyncio
+import gc
 import glob
 import json
+import logging as std_logging
 import os
 import random
 import re
@@ -28,6 +31,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import chex
 import jax
@@ -36,7 +40,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from jaxgan import assemble, checkpoints, config_validation, data, divergence, files, runs, steps, train, workdirs
+from jaxgan import assemble, checkpoints, cli, config_validation, data, divergence, files, runs, steps, train, workdirs
 from jaxgan.keys import run_keys
 from jaxgan.errors import CheckpointError, ConfigError, DivergenceError
 from tests.conftest import REPO, run_main, tiny_dcgan_config
@@ -442,6 +446,7 @@ def test_disk_full_while_saving_keeps_the_earlier_checkpoints(
   assert result.returncode == 1, output[-3000:]
   errors = [l for l in output.splitlines() if l.startswith('jaxgan: error:')]
   assert len(errors) == 1, output[-3000:]
+  assert 'Event loop is closed' not in output  # See the test below.
   [error] = errors
   assert 'Saving checkpoint step 3' in error
   assert 'No space left on device' in error and 'The disk is full' in error
@@ -454,6 +459,50 @@ def test_disk_full_while_saving_keeps_the_earlier_checkpoints(
     checkpoints.verify(str(copy / 'checkpoints' / step))
   resumed = train.train_and_evaluate(tiny_dcgan_config(), str(copy))
   chex.assert_trees_all_equal(saved_run[1], resumed)
+
+
+def test_writes_in_flight_after_a_failed_save_report_nothing(monkeypatch):
+  """The disk-full test's flake (2 of 7 suite runs under load): a failed
+  save ends Orbax's event loop while TensorStore's other writes are in
+  flight; when they finish, each reports 'Event loop is closed' through
+  sys.unraisablehook, dozens of tracebacks printed across the command's
+  error line. Here: one such write, finishing after its loop closed."""
+  tensorstore = pytest.importorskip('tensorstore')
+  reported, waiting = [], []
+  monkeypatch.setattr(sys, 'unraisablehook',
+                      lambda u: reported.append(repr(u.exc_value)))
+  # The waiting tasks die pending, which asyncio logs when they are freed.
+  monkeypatch.setattr(std_logging.getLogger('asyncio'), 'disabled', True)
+
+  def fail_with_a_write_in_flight():
+    promise, write = tensorstore.Promise.new()
+
+    async def wait_for_write():
+      await write
+
+    async def save():
+      waiting.append(asyncio.ensure_future(wait_for_write()))
+      await asyncio.sleep(0)
+      raise OSError(28, 'No space left on device')
+
+    loop = asyncio.new_event_loop()
+    with pytest.raises(OSError):
+      loop.run_until_complete(save())
+    loop.close()
+    promise.set_result(None)  # The write in flight finishes.
+    reported_here = list(reported)
+    reported.clear()
+    return reported_here
+
+  assert fail_with_a_write_in_flight() == [
+      "RuntimeError('Event loop is closed')"]
+  cli._quiet_orbax_teardown()  # What every command does first.
+  assert fail_with_a_write_in_flight() == []
+  sys.unraisablehook(types.SimpleNamespace(  # Others are still reported.
+      exc_value=KeyError('other'), exc_traceback=None))
+  assert reported == ["KeyError('other')"]
+  waiting.clear()
+  gc.collect()
 
 
 def test_atomic_write_reaches_the_disk_before_and_after_the_rename(
@@ -529,7 +578,7 @@ BAD_CONFIGS = [
     ('model.conditional.d_conditioning', 'film', 'valid choices: concat, projection'),
     ('model.compute_dtype', 'float16', "model.compute_dtype='float16'"),
     ('model.d_compute_dtype', 'half',
-     "model.d_compute_dtype='half'; valid choices: auto, bfloat16, float32, inherit"),
+     "model.d_compute_dtype='half'; valid choices: auto, bfloat16, bfloat16_on_accelerators, float32, inherit"),
     ('loss.name', 'wgan-gp', 'valid choices: hinge, least_squares, non_saturating,'),
     ('loss.gp_weight', -10.0, 'loss.gp_weight=-10.0'),
     ('optimizer.name', 'sgd', "optimizer.name='sgd'"),
@@ -636,8 +685,10 @@ BAD_COMMAND_LINES = [
      'optimizer.d_learning_rate=0.0'),
     (['--config.train.on_nan=retry'],
      "train.on_nan='retry'; valid choices: rollback, stop"),
-    (['--config=configs/no_such.py'], 'configs/dcgan_mnist.py'),
-    (['--config=no_such'], 'shipped configs by name: cdcgan_folder, cdcgan_he_mnist,'),
+    (['--config=configs/no_such.py'],
+     "'configs/no_such.py' is neither a file nor a shipped config; shipped "
+     'configs: cdcgan_folder, cdcgan_he_mnist,'),
+    (['--config=dcgan_mnistt'], 'did you mean dcgan_mnist or'),
     (['--workdir='], '--workdir is empty'),
     (['--restore_fallback=maybe'], '--restore_fallback'),
     (['--num_processes=2'], '--coordinator_address=\'\' --num_processes=2'),
