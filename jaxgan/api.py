@@ -9,8 +9,10 @@
   scores = run.evaluate(1000)        # metrics next to the real-data row
   fid = run.evaluate(1000, features='inception')['metrics']['fid']
 
-Progress is logged at INFO (absl) without any flag parsing; the command
-line tools (`python -m jaxgan.main` ...) are thin wrappers over this.
+Progress shows without any flag parsing (`verbosity`: 0 warnings only,
+1 a progress bar and jaxgan's own lines, 2 every library's INFO log too);
+the command line tools (`python -m jaxgan.main` ...) are thin wrappers over
+this. Configs come locked: a mistyped field raises, naming the near ones.
 """
 
 import dataclasses
@@ -23,26 +25,33 @@ from jax.sharding import Mesh
 import ml_collections
 import numpy as np
 
-from jaxgan import config_files, runs, sampling
+from jaxgan import cli, config_files, progress, runs, sampling
 from jaxgan.state import GANState
 
 
 def get_config(name_or_path: str) -> ml_collections.ConfigDict:
-  """An experiment config by name ('dcgan_mnist') or file path."""
-  return config_files.load(name_or_path)
+  """An experiment config by name ('dcgan_mnist') or file path, locked as
+  the command line's are: setting a field it does not have raises
+  AttributeError with the near names ('Did you mean "num_steps"')."""
+  config = config_files.load(name_or_path)
+  config.lock()
+  return config
 
 
 def train(config: ml_collections.ConfigDict, workdir: str, *,
           mesh: Optional[Mesh] = None, restore_fallback: bool = False,
-          force: bool = False) -> GANState:
+          force: bool = False, verbosity: int = 1) -> GANState:
   """Trains (or resumes) `config` in `workdir` and, where
   config.report.at_end, writes its report; returns the final state. See
-  `jaxgan.train.train_and_evaluate` for the options."""
-  _show_progress()
+  `jaxgan.train.train_and_evaluate` for the options; `verbosity` as in the
+  module's docstring."""
+  _show_progress(verbosity)
   from jaxgan import report, train as train_lib  # pylint: disable=g-import-not-at-top
   state = train_lib.train_and_evaluate(config, workdir, mesh,
                                        restore_fallback=restore_fallback,
-                                       force=force)
+                                       force=force,
+                                       progress_bar=(verbosity == 1 and
+                                                     progress.interactive()))
   if config.report.at_end and jax.process_index() == 0:
     report.write_report_after_training(workdir)
   return state
@@ -95,16 +104,26 @@ def inception_features(images_uint8: np.ndarray,
   return features_lib.features_of(images_uint8, weights)
 
 
-def load_run(workdir: str, checkpoint: str = 'latest') -> Run:
+def load_run(workdir: str, checkpoint: str = 'latest',
+             verbosity: int = 1) -> Run:
   """The run in `workdir` at `checkpoint` (latest | best | 0 | a step)."""
-  _show_progress()
+  _show_progress(verbosity)
   config = runs.load_config(workdir)
   g_model, d_model, state = runs.load_state(workdir, config, checkpoint)
   return Run(workdir, config, g_model, d_model, state)
 
 
-def _show_progress() -> None:
-  """INFO logging where no command line set the verbosity (a notebook),
-  so that long work shows its progress."""
-  if not flags.FLAGS.is_parsed() and logging.get_verbosity() < logging.INFO:
+def _show_progress(verbosity: int) -> None:
+  """Where no command line set the logging (a notebook): INFO for long
+  work to show its progress, the libraries' own INFO lines only at
+  verbosity 2."""
+  if verbosity not in (0, 1, 2):
+    raise ValueError(f'verbosity={verbosity!r}: 0 (warnings only), 1 '
+                     f'(progress) or 2 (every library\'s INFO log).')
+  if flags.FLAGS.is_parsed():
+    return
+  if not verbosity:
+    logging.set_verbosity(logging.WARNING)
+  elif logging.get_verbosity() < logging.INFO:
     logging.set_verbosity(logging.INFO)
+  cli.quiet_libraries(verbosity < 2)

@@ -2,6 +2,7 @@
 jaxgan.configs.NAME, so `--config=dcgan_mnist` works from any directory,
 and a copied and edited config file works by its path."""
 
+import difflib
 import importlib.util
 import os
 from typing import List
@@ -36,12 +37,23 @@ def resolve(name_or_path: str) -> str:
   return name_or_path
 
 
+def not_found(name_or_path: str) -> str:
+  """One line for a config that is neither a file nor a shipped name,
+  naming the nearest shipped configs."""
+  name = os.path.basename(name_or_path)
+  name = name[:-3] if name.endswith('.py') else name
+  near = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
+  hint = (f'did you mean {" or ".join(near)}?' if near else
+          f'shipped configs: {", ".join(names())}.')
+  return (f'config {name_or_path!r} is neither a file nor a shipped config; '
+          f'{hint}')
+
+
 def load(name_or_path: str) -> ml_collections.ConfigDict:
   """get_config() of a config file or shipped config."""
   path = resolve(name_or_path)
   if not os.path.isfile(path):
-    raise ConfigError(f'Config {name_or_path!r} is neither a file nor a '
-                      f'shipped config; valid names: {", ".join(names())}.')
+    raise ConfigError(not_found(name_or_path))
   spec = importlib.util.spec_from_file_location('jaxgan_config', path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)

@@ -8,7 +8,6 @@ Exit codes: 0 done, 2 bad flag/config/data/workdir, 1 damaged checkpoint,
 failed save or diverged run, 128+N stopped by signal N (checkpoint saved).
 """
 
-import glob
 import os
 import sys
 
@@ -83,10 +82,9 @@ def main(argv):
 
 
 def _config_load_error(error: OSError) -> str:
-  here = sorted(glob.glob(os.path.join('configs', '[!_]*.py')))
-  return (f'--config cannot be loaded: {" ".join(str(error).split())}. '
-          f'Configs here: {", ".join(here) or "none"}; shipped configs by '
-          f'name: {", ".join(config_files.names())}.')
+  """A config file that exists but failed to load (a missing one is
+  config_files.not_found)."""
+  return f'--config cannot be loaded: {" ".join(str(error).split())}.'
 
 
 def _configs_by_name(argv):
@@ -105,7 +103,10 @@ def _configs_by_name(argv):
 def _config_path(value: str) -> str:
   # ml_collections reads `path:argument`; the name is before the colon.
   name, colon, argument = value.partition(':')
-  return config_files.resolve(name) + colon + argument
+  path = config_files.resolve(name)
+  if not os.path.isfile(path):
+    cli.exit_with_error(config_files.not_found(name))
+  return path + colon + argument
 
 
 def parse_flags(argv):

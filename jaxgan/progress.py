@@ -1,6 +1,7 @@
 """Progress of a training run: when to log, its speed, its ETA, and the
 progress line a person reads."""
 
+import sys
 import time
 from typing import Callable, Dict, Optional
 
@@ -24,8 +25,9 @@ class Progress:
   def __init__(self, num_steps: int, log_every: int,
                images_per_step: int,
                every_seconds: float = PROGRESS_EVERY_SECONDS,
-               clock: Callable[[], float] = time.time):
+               clock: Callable[[], float] = time.time, bar=None):
     self.num_steps, self.log_every = num_steps, log_every
+    self.bar = bar  # A tqdm bar in place of the per-step log lines.
     self.images_per_step = images_per_step
     self.every_seconds, self.clock = every_seconds, clock
     self.start_time = clock()
@@ -82,8 +84,38 @@ class Progress:
             f'{scalars.get("images_per_sec", 0.0):.1f} img/s | ETA {self.eta} '
             f'| {format_losses(scalars)}')
 
+  def report(self, step: int, scalars: Dict[str, float]) -> None:
+    """The progress at a log point: the bar's losses, or a log line."""
+    if self.bar is None:
+      logging.info('%s', self.line(step, scalars))
+    else:
+      self.bar.set_postfix_str(format_losses(scalars), refresh=False)
+      self.advance(step)
+
+  def advance(self, step: int) -> None:
+    if self.bar is not None:
+      self.bar.update(step - self.bar.n)
+
+  def close(self) -> None:
+    if self.bar is not None:
+      self.bar.close()
+
   def elapsed(self) -> str:
     return format_duration(self.clock() - self.start_time)
+
+
+def interactive() -> bool:
+  """Whether a person watches: a terminal, or a notebook's kernel (not a
+  log file, where a bar redrawn in place is noise)."""
+  return sys.stderr.isatty() or 'ipykernel' in sys.modules
+
+
+def make_bar(num_steps: int, step: int):
+  """A tqdm bar from `step` to `num_steps`: a widget in a notebook, a line
+  redrawn in place in a terminal."""
+  from tqdm import auto as tqdm_auto  # pylint: disable=g-import-not-at-top
+  return tqdm_auto.tqdm(total=num_steps, initial=step, unit='step',
+                        dynamic_ncols=True, smoothing=0.1)
 
 
 def format_losses(scalars: Dict[str, float]) -> str:

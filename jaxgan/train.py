@@ -26,7 +26,8 @@ from jaxgan.state import GANState
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                        mesh: Optional[Mesh] = None, *,
                        restore_fallback: bool = False,
-                       force: bool = False) -> GANState:
+                       force: bool = False,
+                       progress_bar: bool = False) -> GANState:
   """Trains (or resumes) the GAN described by `config` in `workdir`, data
   parallel over `mesh` (default: every device of every process); returns
   the final state.
@@ -34,6 +35,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   `restore_fallback`: resume from the newest intact checkpoint when the
   latest is damaged (moving it aside) instead of stopping. `force`: start
   here even if the workdir holds another experiment (moving it aside).
+  `progress_bar`: a tqdm bar with the losses instead of a log line per
+  train.log_every steps.
   """
   # ---------------------------------------------------------------- checks
   mesh = mesh or parallel.make_mesh()
@@ -70,7 +73,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     outputs.grids.write(state, step)  # What the untrained generator makes.
   meter = progress.Progress(
       num_steps, config.train.log_every,
-      config.data.batch_size * config.train.d_steps_per_g_step)
+      config.data.batch_size * config.train.d_steps_per_g_step,
+      bar=progress.make_bar(num_steps, step) if progress_bar else None)
 
   # ------------------------------------------------------------------ loop
   with interrupts.stop_between_steps(_stop_signals()) as stop_request:
@@ -98,7 +102,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             meter.restart(step)
             continue
         if log_now:
-          logging.info('%s', meter.line(step, scalars))
+          meter.report(step, scalars)
+        else:
+          meter.advance(step)
         outputs.write(state, step, save_now, evaluate_now)
         if _preempted(manager, step, ran):
           stop_request.signum = signal.SIGTERM
@@ -108,6 +114,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       raise _failure(e, manager, outputs.writer, state)
     finally:
       real_batches.close()
+      meter.close()
     if stop_request:
       _save_on_interrupt(manager, state)
       raise interrupts.Interrupted(stop_request.signum, step)

@@ -7,6 +7,9 @@ import re
 import subprocess
 import sys
 
+import pytest
+
+from jaxgan import api
 from tests.conftest import REPO
 
 
@@ -29,8 +32,22 @@ def test_readme_python_snippet_trains_loads_samples_and_evaluates(tmp_path):
   printed = result.stdout.strip().splitlines()[-1]
   assert printed.startswith('20 (16, 28, 28, 1) '), result.stdout
   assert 0 < float(printed.rsplit(' ', 1)[1]) <= 10  # The classifier score.
-  # Progress shows by default, and the report was written at the end.
+  # Progress shows by default, on one screen: the libraries' INFO lines
+  # (Orbax logs 59 per save and restore) are left out.
   assert 'step 20/20' in result.stderr, result.stderr[-3000:]
+  assert 'CheckpointManager' not in result.stderr, result.stderr[-3000:]
+  output_lines = (result.stdout + result.stderr).strip().splitlines()
+  assert len(output_lines) <= 25, result.stderr
+  # The report was written at the end.
   workdir = tmp_path / 'runs' / 'notebook'
   assert (workdir / 'report' / 'index.html').exists()
   assert (workdir / 'checkpoints' / '20').exists()
+
+
+def test_configs_from_python_are_locked_and_name_the_near_field():
+  config = api.get_config('dcgan_mnist')
+  config.train.num_steps = 20
+  with pytest.raises(AttributeError, match='Did you mean "num_steps"'):
+    config.train.num_stepz = 20
+  with pytest.raises(ValueError, match='verbosity=3'):
+    api.train(config, '/nonexistent', verbosity=3)

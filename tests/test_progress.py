@@ -1,6 +1,10 @@
 """Progress of a run on a fake clock: when it logs, the speed it reports
 (compilation left out), the ETA, and the line a person reads."""
 
+import io
+
+import tqdm
+
 from jaxgan import progress
 
 
@@ -64,3 +68,26 @@ def test_after_a_rollback_no_speed_is_claimed_for_steps_not_run():
 
 def test_format_duration():
   assert progress.format_duration(3 * 3600 + 7 * 60 + 5.9) == '3h07m05s'
+
+
+def test_a_bar_moves_with_the_steps_and_shows_the_losses_instead_of_lines(
+    monkeypatch):
+  """What api.train and a terminal's jaxgan.main show: a tqdm bar whose
+  postfix carries the losses at each log point, and no per-step log line."""
+  output, lines = io.StringIO(), []
+  monkeypatch.setattr(progress.logging, 'info', lambda *a: lines.append(a))
+  bar = tqdm.tqdm(total=100, initial=20, file=output, mininterval=0)
+  meter = progress.Progress(num_steps=100, log_every=10, images_per_step=64,
+                            bar=bar)
+  meter.advance(25)
+  assert bar.n == 25
+  meter.report(30, {'d_loss': 0.5, 'g_loss': 2.0, 'd_real': 0.7,
+                    'd_fake': 0.3})
+  meter.close()
+  assert bar.n == 30 and not lines
+  assert '30/100' in output.getvalue()
+  assert 'd_loss 0.5000 g_loss 2.0000' in output.getvalue()
+  # Without a bar, the log line.
+  progress.Progress(100, 10, 64).report(30, {'d_loss': 0.5, 'g_loss': 2.0,
+                                             'd_real': 0.7, 'd_fake': 0.3})
+  assert 'step 30/100' in lines[0][1]
