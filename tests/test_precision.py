@@ -13,6 +13,7 @@ import pytest
 
 from jaxgan import assemble, train
 from jaxgan.errors import ConfigError
+from jaxgan.evaluation import classifier
 from jaxgan.models import conv_ops, layers, precision
 from tests.conftest import REPO, tiny_dcgan_config
 
@@ -105,10 +106,12 @@ def test_compute_dtype_names():
   native = (jax.default_backend() != 'cpu' or
             precision.cpu_has_native_bfloat16())
   assert precision.compute_dtype('auto') == (BF16 if native else jnp.float32)
+  assert precision.compute_dtype('bfloat16_on_accelerators') == (
+      jnp.float32 if jax.default_backend() == 'cpu' else BF16)
   if jax.default_backend() == 'cpu':
     assert precision.activation_dtype('bfloat16') == jnp.float32
   with pytest.raises(ConfigError, match=r"model.compute_dtype='half'.*"
-                     r"auto, float32, bfloat16"):
+                     r"auto, bfloat16_on_accelerators, float32, bfloat16"):
     precision.compute_dtype('half')
 
 
@@ -214,3 +217,40 @@ def test_bf16_gradient_check_reports_every_loss_term(tmp_path):
     differences.append({k: float(v) for k, v in terms.items()})
   for term, bf16 in differences[0].items():
     assert bf16 < 0.1 and bf16 < differences[1][term], (term, differences)
+
+
+def _dots_and_convolutions(lowered) -> list:
+  return re.findall(r'stablehlo\.(?:dot_general|convolution)\b[^\n]*',
+                    lowered.as_text())
+
+
+def test_float32_is_asked_for_in_every_dot_and_convolution():
+  """Unasked, XLA may run a float32 dot as TF32 on GPUs and as bfloat16
+  passes on TPUs: every dot and convolution of a float32 train step (its
+  gradients and the gradient penalty's second derivatives included) and of
+  the evaluator says HIGHEST in the lowered program."""
+  config = tiny_dcgan_config()
+  config.loss.name = 'wgan_gp'
+  config.model.d_batchnorm = False
+  config.model.compute_dtype = 'float32'
+  state, step = assemble.initial_state_and_step(
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
+  data = {'images': jnp.zeros((16, 28, 28, 1), jnp.uint8)}
+  ops = _dots_and_convolutions(jax.jit(step).lower(
+      state, data, jax.random.key(1), jax.random.key(2)))
+  assert len(ops) > 10
+  assert all('precision = [HIGHEST, HIGHEST]' in op for op in ops), ops
+  # bfloat16 leaves the backend its own precision.
+  config.model.compute_dtype = 'bfloat16'
+  state, step = assemble.initial_state_and_step(
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
+  ops = _dots_and_convolutions(jax.jit(step).lower(
+      state, data, jax.random.key(1), jax.random.key(2)))
+  assert not any('HIGHEST' in op for op in ops if 'bf16' in op), ops
+
+  model = classifier.EvaluatorCNN(num_classes=10)
+  x = jnp.zeros((2, 28, 28, 1))
+  variables = model.init(jax.random.key(0), x, train=False)
+  ops = _dots_and_convolutions(jax.jit(
+      lambda v: model.apply(v, x, train=False)).lower(variables))
+  assert ops and all('precision = [HIGHEST, HIGHEST]' in op for op in ops)

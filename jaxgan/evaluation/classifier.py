@@ -30,7 +30,7 @@ import optax
 
 from jaxgan import batches, data, images
 from jaxgan.evaluation import batching
-from jaxgan.models import layers
+from jaxgan.models import layers, precision
 
 # Bump when EvaluatorCNN or its training changes: cached evaluators of an
 # older version are then retrained, never silently reused.
@@ -57,9 +57,9 @@ class EvaluatorCNN(nn.Module):
                       implementation=self.conv_impl)(x)
       x = nn.relu(x)
     x = x.reshape((x.shape[0], -1))
-    features = nn.relu(nn.Dense(128)(x))
+    features = nn.relu(nn.Dense(128, precision=precision.FLOAT32)(x))
     x = nn.Dropout(self.dropout, deterministic=not train)(features)
-    return nn.Dense(self.num_classes)(x), features
+    return nn.Dense(self.num_classes, precision=precision.FLOAT32)(x), features
 
 
 @dataclasses.dataclass(frozen=True)

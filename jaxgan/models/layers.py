@@ -169,6 +169,7 @@ class _ConvBase(_MixedPrecision, nn.Module):
     TPUs accumulate in float32 internally), the result in `dtype`."""
     return conv(x.astype(self.matmul_dtype), kernel.astype(self.matmul_dtype),
                 *args, dimension_numbers=conv_ops.DIMENSION_NUMBERS,
+                precision=precision.precision_of(self.matmul_dtype),
                 **kwargs).astype(self.dtype)
 
   def _padding(self):
