@@ -247,8 +247,8 @@ def test_a_registered_metric_is_computed_and_has_a_direction(monkeypatch):
     metrics.register(classifier_score=True)(_mean_norm)
 
 
-def test_the_readme_metric_table_names_every_metric():
-  with open(os.path.join(REPO, 'README.md')) as f:
+def test_the_docs_metric_table_names_every_metric():
+  with open(os.path.join(REPO, 'docs', 'evaluation.md')) as f:
     readme = f.read()
   table = readme.split('| metric | what | better |', 1)[1].split('\n\n', 1)[0]
   for name in metrics.HIGHER_IS_BETTER:

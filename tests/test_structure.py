@@ -90,11 +90,11 @@ def test_the_training_loop_is_reached_only_through_the_entry_points():
   assert 'jaxgan.report' not in graph['jaxgan.train']
 
 
-def test_the_readme_layout_names_every_module():
-  """The README's "How the code is laid out" table, checked against the
-  code: every module is in it, and everything it names exists."""
-  with open(os.path.join(REPO, 'README.md')) as f:
-    section = f.read().split('## How the code is laid out', 1)[1].split(
+def test_the_docs_layout_names_every_module():
+  """The "How the code is laid out" table (docs/architecture.md), checked
+  against the code: every module is in it, and everything it names exists."""
+  with open(os.path.join(REPO, 'docs', 'architecture.md')) as f:
+    section = f.read().split('# How the code is laid out', 1)[1].split(
         '\n## ', 1)[0]
   table = '\n'.join(l for l in section.splitlines() if l.startswith('|'))
   named = set(re.findall(r'`(\w+\.py)`', table))
