@@ -79,7 +79,7 @@ def get_config() -> ml_collections.ConfigDict:
   config.data.batch_size = 64
 
   config.model = ml_collections.ConfigDict()
-  # Registry names (README "Models and losses"; `jaxgan.models`).
+  # Registry names (docs/models.md; `jaxgan.models`).
   config.model.generator = 'dcgan_mnist_g'
   config.model.discriminator = 'dcgan_d'
   # Latent size (100 in all seeds) and distribution: normal N(0, I) |
@@ -130,7 +130,7 @@ def get_config() -> ml_collections.ConfigDict:
   # The generator's and the discriminator's own compute dtype: inherit
   # (model.compute_dtype) | auto | float32 | bfloat16. For a WGAN-GP, a
   # float32 generator keeps float32's quality where an all-bfloat16 run
-  # loses it (README, "Does bfloat16 cost quality?"). May change on resume.
+  # loses it (docs/performance.md, "Does bfloat16 cost quality?"). May change on resume.
   config.model.g_compute_dtype = 'inherit'
   config.model.d_compute_dtype = 'inherit'
   # Family options, read only by the models named:
@@ -167,7 +167,7 @@ def get_config() -> ml_collections.ConfigDict:
 
   config.loss = ml_collections.ConfigDict()
   # non_saturating | saturating | wgan | wgan_gp | hinge | least_squares
-  # (README "Models and losses"; `jaxgan.losses`).
+  # (docs/models.md; `jaxgan.step.losses`).
   config.loss.name = 'non_saturating'
   # wgan_gp: weight of the gradient penalty (Gulrajani et al.: 10).
   config.loss.gp_weight = 10.0
@@ -217,7 +217,7 @@ def get_config() -> ml_collections.ConfigDict:
   # has k - 1). At most one of them may exceed 1.
   config.train.d_steps_per_g_step = 1
   config.train.g_steps_per_d_step = 1
-  # How a step feeds D's and G's updates (README "Update schemes"):
+  # How a step feeds D's and G's updates (docs/models.md, "Update schemes"):
   # simultaneous (one batch of fakes; both losses from one D forward pass,
   # both updates from the same params: the TensorFlow DCGAN tutorial) |
   # alternating (D update, then G update on the same fakes against the
@@ -280,11 +280,11 @@ def get_config() -> ml_collections.ConfigDict:
   config.eval.reference = ''
   # The metric that picks workdir/best_checkpoint: auto (the Frechet
   # distance of the space: frechet_distance_features, or fid) or any metric
-  # of the space (jaxgan/evaluation/metrics.py; the README's table).
+  # of the space (jaxgan/evaluation/metrics.py; the table in docs/evaluation.md).
   config.eval.best_metric = 'auto'
   # The evaluator classifier behind every metric: auto = the one shipped with
   # jaxgan where there is one (MNIST, Fashion-MNIST: the same weights on
-  # every machine, so figures compare with the README's), else train one on
+  # every machine, so figures compare with the docs), else train one on
   # the dataset | shipped | train (one's own, on this data) | a shipped
   # evaluator's name (e.g. mnist-v1, the version of earlier figures).
   config.eval.evaluator_source = 'auto'

@@ -2,7 +2,7 @@
 CPU-friendly source recipe (about 40 steps/s at batch 256 on 2 cores, where
 a DCGAN step takes 1.3 s), stopped at 120 of its 500 epochs and evaluated at
 the end. Recognisable digits of every class in about 15 minutes on a 2-core
-CPU (README, Results); configs/mlp_gan_mnist.py is the full recipe.
+CPU (docs/results.md); configs/mlp_gan_mnist.py is the full recipe.
 
   python -m jaxgan.main --config=configs/quick_look_mnist.py --workdir=runs/quick_look
 """

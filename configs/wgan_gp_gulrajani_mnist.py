@@ -6,7 +6,7 @@ nets.
 
 Sun & Yang say their WGAN-GP used "exactly the same" hyper-parameters as
 their DCGAN (Adam beta1 0.9, G 1e-3, D 1e-4, one critic update); with those
-the critic's outputs swing by tens and the samples stall (README, Results).
+the critic's outputs swing by tens and the samples stall (docs/results.md).
 This config shows what the same networks and loss reach with the settings
 the gradient penalty was published with.
 

@@ -21,7 +21,7 @@ def get_config():
   config.train.d_steps_per_g_step = 1
   # Precision, not the recipe: under --config.model.compute_dtype=bfloat16
   # (or auto) the generator stays float32, which keeps float32's quality
-  # where a bfloat16 generator lost it (measured on MNIST; README, "Does
+  # where a bfloat16 generator lost it (measured on MNIST; docs/performance.md, "Does
   # bfloat16 cost quality?"). No effect in float32, the default.
   config.model.g_compute_dtype = 'float32'
   # The seed compares DCGAN and WGAN over 50 epochs (its Figure 7).

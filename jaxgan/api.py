@@ -25,8 +25,10 @@ from jax.sharding import Mesh
 import ml_collections
 import numpy as np
 
-from jaxgan import cli, config_files, progress, runs, sampling
-from jaxgan.state import GANState
+from jaxgan.core import cli, config_files
+from jaxgan.run import progress, runs
+from jaxgan.step import sampling
+from jaxgan.step.state import GANState
 
 
 def get_config(name_or_path: str) -> ml_collections.ConfigDict:
@@ -43,10 +45,11 @@ def train(config: ml_collections.ConfigDict, workdir: str, *,
           force: bool = False, verbosity: int = 1) -> GANState:
   """Trains (or resumes) `config` in `workdir` and, where
   config.report.at_end, writes its report; returns the final state. See
-  `jaxgan.train.train_and_evaluate` for the options; `verbosity` as in the
+  `jaxgan.run.train.train_and_evaluate` for the options; `verbosity` as in the
   module's docstring."""
   _show_progress(verbosity)
-  from jaxgan import report, train as train_lib  # pylint: disable=g-import-not-at-top
+  from jaxgan import report  # pylint: disable=g-import-not-at-top
+  from jaxgan.run import train as train_lib  # pylint: disable=g-import-not-at-top
   state = train_lib.train_and_evaluate(config, workdir, mesh,
                                        restore_fallback=restore_fallback,
                                        force=force,
@@ -85,7 +88,8 @@ class Run:
     and the protocols that apply (see `python -m jaxgan.evaluate`), in the
     feature space `features` (auto | classifier | inception; None: the
     run's eval.features)."""
-    from jaxgan import config_validation, evaluate  # pylint: disable=g-import-not-at-top
+    from jaxgan import evaluate  # pylint: disable=g-import-not-at-top
+    from jaxgan.run import config_validation  # pylint: disable=g-import-not-at-top
     config = self.config
     if features is not None:
       config = config.copy_and_resolve_references()

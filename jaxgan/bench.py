@@ -32,8 +32,13 @@ from jax.sharding import Mesh
 from ml_collections import config_flags
 import numpy as np
 
-from jaxgan import assemble, bench_inception, bench_references, config_validation, data, input_pipeline, op_profile, parallel, run_length, steps
+from jaxgan.benchmarking import bench_inception, bench_references, op_profile
 from jaxgan.configs import dcgan_mnist
+from jaxgan.core import parallel
+from jaxgan.datasets import data, input_pipeline
+from jaxgan.models import precision
+from jaxgan.run import assemble, config_validation, run_length
+from jaxgan.step import steps
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -164,10 +169,11 @@ def useful_flops_per_step(config, batch_size: int) -> float:
 
 
 def compute_dtype_label(model_config) -> str:
-  """model.compute_dtype, then each network's own where it has one:
-  'bfloat16', 'bfloat16, G float32'."""
-  return ', '.join([model_config.compute_dtype] + [
-      f'{net.upper()} {model_config[f"{net}_compute_dtype"]}'
+  """What model.compute_dtype multiplies in here, then each network's own
+  where it has one: 'bfloat16', 'bfloat16, G float32'."""
+  name = lambda field: precision.compute_dtype(field).name
+  return ', '.join([name(model_config.compute_dtype)] + [
+      f'{net.upper()} {name(model_config[f"{net}_compute_dtype"])}'
       for net in ('g', 'd')
       if model_config[f'{net}_compute_dtype'] != 'inherit'])
 

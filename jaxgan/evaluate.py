@@ -18,10 +18,10 @@ from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags
 from absl import logging
 
-from jaxgan import cli, config_validation, runs
-from jaxgan.errors import ConfigError
-from jaxgan.evaluation import quality as quality_lib
-from jaxgan.evaluation import results, shipped
+from jaxgan.core import cli
+from jaxgan.core.errors import ConfigError
+from jaxgan.evaluation import quality as quality_lib, results, shipped
+from jaxgan.run import config_validation, runs
 
 FLAGS = flags.FLAGS
 

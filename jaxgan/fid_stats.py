@@ -19,10 +19,10 @@ from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags
 from ml_collections import config_flags
 
-from jaxgan import cli, config_validation
-from jaxgan.errors import ConfigError
-from jaxgan.evaluation import quality as quality_lib
-from jaxgan.evaluation import reference_file
+from jaxgan.core import cli
+from jaxgan.core.errors import ConfigError
+from jaxgan.evaluation import quality as quality_lib, reference_file
+from jaxgan.run import config_validation
 
 FLAGS = flags.FLAGS
 

@@ -19,8 +19,9 @@ from absl import logging
 import jax
 from ml_collections import config_flags
 
-from jaxgan import cli, config_files, config_validation, interrupts, parallel
-from jaxgan.errors import ConfigError
+from jaxgan.core import cli, config_files, interrupts, parallel
+from jaxgan.core.errors import ConfigError
+from jaxgan.run import config_validation
 
 _WORKDIR = flags.DEFINE_string(
     'workdir', None, 'Directory for checkpoints, logs and samples.',

@@ -26,12 +26,14 @@ from absl import logging
 import jax
 import numpy as np
 
-from jaxgan import cli, config_validation, data, files, images, runs, sampling
-from jaxgan.errors import ConfigError
+from jaxgan.core import cli, files
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data, images
 from jaxgan.evaluation import results as evaluation_results
 from jaxgan.evaluation.metrics import HIGHER_IS_BETTER
-from jaxgan.reporting import figures, latent_walk, page, progress_gif
-from jaxgan.reporting import run_history
+from jaxgan.reporting import figures, latent_walk, page, progress_gif, run_history
+from jaxgan.run import config_validation, runs
+from jaxgan.step import sampling
 
 FLAGS = flags.FLAGS
 

@@ -1,6 +1,6 @@
-"""Reruns the README's results: python -m jaxgan.reproduce [NAME ...] --workdir=DIR
+"""Reruns the results of docs/results.md: python -m jaxgan.reproduce [NAME ...] --workdir=DIR
 
-For each experiment (all of jaxgan/experiments.py, or the NAMEs given) it
+For each experiment (all of jaxgan/reporting/experiments.py, or the NAMEs given) it
 trains what is missing and resumes what is partial (`python -m jaxgan.main`
 in DIR/NAME, a process of its own), evaluates the checkpoint at every point
 where the source reports (once: DIR/NAME/eval/reproduce_STEP.json is reused),
@@ -24,10 +24,11 @@ from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags
 from absl import logging
 
-from jaxgan import checkpoints, cli, config_files, experiments, files
-from jaxgan.errors import ConfigError
-from jaxgan.evaluation import results as evaluation_results
-from jaxgan.evaluation import shipped
+from jaxgan.core import cli, config_files, files
+from jaxgan.core.errors import ConfigError
+from jaxgan.evaluation import results as evaluation_results, shipped
+from jaxgan.reporting import experiments
+from jaxgan.run import checkpoints
 
 _WORKDIR = flags.DEFINE_string(
     'workdir', None, 'Parent of the experiments\' workdirs (DIR/NAME); '
@@ -51,7 +52,7 @@ _NUM_SAMPLES = flags.DEFINE_integer(
 _MAIN_FLAGS = flags.DEFINE_multi_string(
     'main_flag', [], 'A flag for every jaxgan.main run, e.g. '
     '--main_flag=--config.model.compute_dtype=bfloat16 (repeatable; changes '
-    'what the rows measure, so the table is no longer the README\'s).')
+    'what the rows measure, so the table is no longer the docs\').')
 _LIST = flags.DEFINE_bool('list', False, 'List the experiments and exit.')
 
 # Checkpoints kept per run: every evaluation point and every 10-minute one.

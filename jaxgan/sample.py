@@ -17,8 +17,11 @@ from absl import flags
 from absl import logging
 import numpy as np
 
-from jaxgan import cli, files, images, runs, sampling
-from jaxgan.errors import ConfigError
+from jaxgan.core import cli, files
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import images
+from jaxgan.run import runs
+from jaxgan.step import sampling
 
 FLAGS = flags.FLAGS
 FORMATS = ('.npz', '.png')

@@ -24,11 +24,11 @@ from absl import flags
 import numpy as np
 from PIL import Image
 
-from jaxgan import cli, data, files, images
 from jaxgan.configs import default
-from jaxgan.errors import ConfigError
-from jaxgan.evaluation import quality as quality_lib
-from jaxgan.evaluation import results
+from jaxgan.core import cli, files
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data, images
+from jaxgan.evaluation import quality as quality_lib, results
 
 FLAGS = flags.FLAGS
 GRID_FORMATS = ('.png', '.jpg', '.jpeg')

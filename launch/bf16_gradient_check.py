@@ -18,8 +18,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import data, losses, runs
-from jaxgan.assemble import build_models
+from jaxgan.datasets import data
+from jaxgan.run import runs
+from jaxgan.run.assemble import build_models
+from jaxgan.step import losses
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('workdir', None, 'A run directory with a checkpoint.')

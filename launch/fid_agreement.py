@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jaxgan import data, images  # pylint: disable=g-import-not-at-top
+from jaxgan.datasets import data, images  # pylint: disable=g-import-not-at-top
 from jaxgan.evaluation import inception_features, metrics
 
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'

@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jaxgan import parallel  # pylint: disable=g-import-not-at-top
+from jaxgan.core import parallel  # pylint: disable=g-import-not-at-top
 
 
 def main(workdir: str, coordinator: str, num_processes: int,
@@ -17,7 +17,8 @@ def main(workdir: str, coordinator: str, num_processes: int,
   parallel.initialize(coordinator, num_processes, process_id)
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from jaxgan import input_pipeline, train  # pylint: disable=g-import-not-at-top
+  from jaxgan.datasets import input_pipeline  # pylint: disable=g-import-not-at-top
+  from jaxgan.run import train  # pylint: disable=g-import-not-at-top
   from tests.conftest import tiny_dcgan_config  # pylint: disable=g-import-not-at-top
   config = tiny_dcgan_config(num_steps=5, checkpoint_every=5, log_every=1)
   config.model.d_dropout = 0.0  # As in parallel_check.py.

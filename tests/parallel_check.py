@@ -14,7 +14,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jaxgan import parallel, train  # pylint: disable=g-import-not-at-top
+from jaxgan.core import parallel  # pylint: disable=g-import-not-at-top
+from jaxgan.run import train  # pylint: disable=g-import-not-at-top
 from tests.conftest import tiny_dcgan_config  # pylint: disable=g-import-not-at-top
 
 

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from jaxgan import bench, bench_references
+from jaxgan import bench
+from jaxgan.benchmarking import bench_references
 from tests.conftest import tiny_dcgan_config
 
 

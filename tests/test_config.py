@@ -8,9 +8,9 @@ import types
 
 import pytest
 
-from jaxgan import config_validation, run_length, train
 from jaxgan.configs import dcgan_mnist
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
+from jaxgan.run import config_validation, run_length, train
 from tests.conftest import tiny_dcgan_config
 from tests.test_folder_data import make_folder
 

@@ -10,7 +10,8 @@ import chex
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxgan import api, config_files
+from jaxgan import api
+from jaxgan.core import config_files
 from tests.test_folder_data import make_folder
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

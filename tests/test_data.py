@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxgan import data
-from jaxgan.errors import ConfigError, DatasetNotFoundError
+from jaxgan.core.errors import ConfigError, DatasetNotFoundError
+from jaxgan.datasets import data
 
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
 

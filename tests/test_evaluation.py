@@ -13,12 +13,13 @@ import ml_collections
 import numpy as np
 import pytest
 
-from jaxgan import (config_validation, data, evaluate, images,
-                    sample, sampling, score_images, train)
+from jaxgan import evaluate, sample, score_images
 from jaxgan.configs import cdcgan_mnist
-from jaxgan.errors import ConfigError
-from jaxgan.evaluation import classifier, metrics, results, shipped, splits
-from jaxgan.evaluation import quality as quality_lib
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data, images
+from jaxgan.evaluation import classifier, metrics, quality as quality_lib, results, shipped, splits
+from jaxgan.run import config_validation, train
+from jaxgan.step import sampling
 from tests.conftest import tiny_dcgan_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

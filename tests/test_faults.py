@@ -40,9 +40,12 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from jaxgan import assemble, checkpoints, cli, config_validation, data, divergence, files, runs, steps, train, workdirs
-from jaxgan.keys import run_keys
-from jaxgan.errors import CheckpointError, ConfigError, DivergenceError
+from jaxgan.core import cli, files
+from jaxgan.core.errors import CheckpointError, ConfigError, DivergenceError
+from jaxgan.core.keys import run_keys
+from jaxgan.datasets import data
+from jaxgan.run import assemble, checkpoints, config_validation, divergence, runs, train, workdirs
+from jaxgan.step import steps
 from tests.conftest import REPO, run_main, tiny_dcgan_config
 
 # The command-line twin of tiny_dcgan_config(): the fields that change what

@@ -9,9 +9,9 @@ from PIL import Image
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxgan import data, decode_cache, image_folder
 from jaxgan.configs import dcgan_folder
-from jaxgan.errors import ConfigError, DatasetNotFoundError
+from jaxgan.core.errors import ConfigError, DatasetNotFoundError
+from jaxgan.datasets import data, decode_cache, image_folder
 
 EMOJI_DIR = os.environ.get('JAXGAN_TEST_EMOJI_DIR', '')
 

@@ -19,11 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import data
 from jaxgan.configs import dcgan_folder, dcgan_mnist
-from jaxgan.errors import ConfigError
-from jaxgan.evaluation import inception, inception_features, inception_weights
-from jaxgan.evaluation import metrics, quality, reference_file, results
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data
+from jaxgan.evaluation import inception, inception_features, inception_weights, metrics, quality, reference_file, results
 from jaxgan.evaluation.splits import Splits
 
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
@@ -434,7 +433,7 @@ def unlabelled_run(tmp_path_factory):
   training in the inception space."""
   if not weights_path():
     pytest.skip('no FID Inception weights')
-  from jaxgan import train  # pylint: disable=g-import-not-at-top
+  from jaxgan.run import train  # pylint: disable=g-import-not-at-top
   from tests.test_folder_data import make_folder  # pylint: disable=g-import-not-at-top
   root = tmp_path_factory.mktemp('unlabelled')
   folder = make_folder(root / 'faces', classes=(), per_class=40)
@@ -510,7 +509,8 @@ def test_bad_evaluation_requests_fail_in_one_line(unlabelled_run, flag,
 def test_a_labelled_run_is_measured_by_fid_on_request(tmp_path):
   """A run saved with a classifier-space best metric (as every run before
   the inception space was) still evaluates with --features=inception."""
-  from jaxgan import evaluate, train  # pylint: disable=g-import-not-at-top
+  from jaxgan import evaluate  # pylint: disable=g-import-not-at-top
+  from jaxgan.run import train  # pylint: disable=g-import-not-at-top
   from tests.conftest import tiny_dcgan_config  # pylint: disable=g-import-not-at-top
   config = tiny_dcgan_config(num_steps=2)
   config.eval.best_metric = 'frechet_distance_features'

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from jaxgan import api, batches, data, input_pipeline, parallel, train
+from jaxgan import api
 from jaxgan.configs import dcgan_folder
+from jaxgan.core import parallel
+from jaxgan.datasets import batches, data, input_pipeline
+from jaxgan.run import train
 from tests.conftest import tiny_dcgan_config
 from tests.test_folder_data import make_folder
 

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from jaxgan import interrupts
+from jaxgan.core import interrupts
 
 
 @pytest.mark.parametrize('signum', interrupts.SIGNALS)

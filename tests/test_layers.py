@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
 from jaxgan.models import layers
 from tests.test_parallel import json_line, run_script
 from tests.test_steps import build, keys, relative_difference

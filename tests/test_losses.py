@@ -8,8 +8,8 @@ import ml_collections
 import numpy as np
 import pytest
 
-from jaxgan import losses
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
+from jaxgan.step import losses
 
 
 def test_values_at_zero_logits():

@@ -10,8 +10,8 @@ import pytest
 import scipy.linalg
 
 from jaxgan import models
-from jaxgan.errors import ConfigError
 from jaxgan.configs import mlp_gan_mnist
+from jaxgan.core.errors import ConfigError
 from jaxgan.evaluation import metrics, protocols, results
 from tests.conftest import REPO, tiny_dcgan_config
 

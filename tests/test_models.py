@@ -15,10 +15,12 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from jaxgan import config_validation, data, models
+from jaxgan import models
 from jaxgan.configs import default
-from jaxgan.errors import ConfigError
-from jaxgan.state import generator_output_shape
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data
+from jaxgan.run import config_validation
+from jaxgan.step.state import generator_output_shape
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_NAMES = sorted(

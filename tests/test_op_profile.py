@@ -7,7 +7,7 @@ import json
 import jax
 import jax.numpy as jnp
 
-from jaxgan import op_profile
+from jaxgan.benchmarking import op_profile
 
 
 @jax.jit

@@ -12,8 +12,8 @@ import types
 
 import pytest
 
-from jaxgan import parallel
-from jaxgan.errors import ConfigError
+from jaxgan.core import parallel
+from jaxgan.core.errors import ConfigError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Float32 round-off in reductions split over devices, with smooth

@@ -11,10 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgan import assemble, train
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
 from jaxgan.evaluation import classifier
 from jaxgan.models import conv_ops, layers, precision
+from jaxgan.run import assemble, train
 from tests.conftest import REPO, tiny_dcgan_config
 
 BF16 = jnp.bfloat16

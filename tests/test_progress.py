@@ -5,7 +5,7 @@ import io
 
 import tqdm
 
-from jaxgan import progress
+from jaxgan.run import progress
 
 
 class FakeClock:

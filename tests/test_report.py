@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 import tensorflow as tf
 
-from jaxgan import api, assemble, report, train
-from jaxgan.errors import ConfigError
-from jaxgan.reporting import figures, latent_walk, page, progress_gif
-from jaxgan.reporting import run_history, scalar_log
+from jaxgan import api, report
+from jaxgan.core.errors import ConfigError
+from jaxgan.reporting import figures, latent_walk, page, progress_gif, run_history
+from jaxgan.run import assemble, scalar_log, train
 from tests.conftest import tiny_dcgan_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

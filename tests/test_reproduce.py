@@ -9,8 +9,10 @@ import sys
 
 import pytest
 
-from jaxgan import config_validation, experiments, reproduce, run_length
-from jaxgan.errors import ConfigError
+from jaxgan import reproduce
+from jaxgan.core.errors import ConfigError
+from jaxgan.reporting import experiments
+from jaxgan.run import config_validation, run_length
 
 TINY = experiments.Experiment(
     'tiny', 'dcgan_mnist', 'Sun & Yang', 'A tiny run.',

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from jaxgan import config_validation, run_length, train
 from jaxgan.configs import dcgan_mnist
+from jaxgan.run import config_validation, run_length, train
 from tests.conftest import REPO, tiny_dcgan_config
 from tests.test_folder_data import make_folder
 

@@ -8,8 +8,10 @@ import numpy as np
 import optax
 import pytest
 
-from jaxgan import assemble, batches, config_validation, images, losses, optimizers, sampling, steps
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import batches, images
+from jaxgan.run import assemble, config_validation
+from jaxgan.step import losses, optimizers, sampling, steps
 from tests.conftest import tiny_dcgan_config
 
 BATCH = 4

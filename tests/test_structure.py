@@ -84,10 +84,45 @@ def test_the_training_loop_is_reached_only_through_the_entry_points():
   importers = lambda module: sorted(m for m, deps in graph.items()
                                     if module in deps)
   # main (the command line) -> api (the Python API) -> train.
-  assert importers('jaxgan.train') == ['jaxgan.api']
+  assert importers('jaxgan.run.train') == ['jaxgan.api']
   assert importers('jaxgan.api') == ['jaxgan.main']
   # The report is written by the entry points, not by the loop.
-  assert 'jaxgan.report' not in graph['jaxgan.train']
+  assert 'jaxgan.report' not in graph['jaxgan.run.train']
+
+
+# The folders of jaxgan/, lowest first: a module imports only from its own
+# folder and those below it; the top level imports anything.
+LAYERS = ('core', 'datasets', 'models', 'step', 'evaluation', 'run',
+          'reporting', 'benchmarking')
+ENTRY_POINTS_AND_COMMANDS = {
+    '__init__', 'main', 'api', 'commands', 'evaluate', 'sample', 'report',
+    'reproduce', 'score_images', 'fid_stats', 'bench'}
+
+
+def layer_of(module: str) -> int:
+  parts = module.split('.')
+  return (LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS
+          else len(LAYERS))
+
+
+def upward_imports(graph):
+  return sorted(f'{m} -> {d}' for m, deps in graph.items() for d in deps
+                if layer_of(d) > layer_of(m))
+
+
+def test_no_import_goes_up_a_layer():
+  assert upward_imports({'jaxgan.core.a': {'jaxgan.run.b'}}) == [
+      'jaxgan.core.a -> jaxgan.run.b']  # The check can fail.
+  assert upward_imports(import_graph()) == []
+
+
+def test_the_top_level_holds_only_entry_points_commands_and_layers():
+  modules = {f[:-3] for f in os.listdir(PACKAGE) if f.endswith('.py')}
+  folders = {f for f in os.listdir(PACKAGE)
+             if os.path.isfile(os.path.join(PACKAGE, f, '__init__.py'))}
+  assert modules == ENTRY_POINTS_AND_COMMANDS
+  assert len(modules) <= 14
+  assert folders == set(LAYERS)
 
 
 def test_the_docs_layout_names_every_module():

@@ -14,8 +14,9 @@ import pytest
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from jaxgan import data, run_length, train, workdirs
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data
+from jaxgan.run import run_length, train, workdirs
 from tests.conftest import REPO, run_main, tiny_dcgan_config
 
 

@@ -28,7 +28,7 @@ import ml_collections
 import numpy as np
 import optax
 
-from jaxgan import batches, data, images
+from jaxgan.datasets import batches, data, images
 from jaxgan.evaluation import batching
 from jaxgan.models import layers, precision
 

@@ -16,7 +16,7 @@ from absl import logging
 import jax
 import numpy as np
 
-from jaxgan import files
+from jaxgan.core import files
 from jaxgan.evaluation import batching, inception, inception_weights
 
 # Bump when preprocessing or the network changes: cached features of an

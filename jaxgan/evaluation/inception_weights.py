@@ -34,8 +34,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import files
-from jaxgan.errors import ConfigError
+from jaxgan.core import files
+from jaxgan.core.errors import ConfigError
 from jaxgan.evaluation import inception
 
 # sha1 of the files whose origin is known -> what they are.

@@ -16,10 +16,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import images
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import images
 from jaxgan.evaluation import batching, metrics
-from jaxgan.state import GANState
+from jaxgan.step.state import GANState
 
 
 # ------------------------------------------------------------ 1-NN protocol

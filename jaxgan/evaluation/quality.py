@@ -20,12 +20,13 @@ from absl import logging
 import ml_collections
 import numpy as np
 
-from jaxgan import checks, data
-from jaxgan.errors import ConfigError
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data
 from jaxgan.evaluation import classifier, metrics, reference_file, shipped
 from jaxgan.evaluation.classifier import Evaluator
 from jaxgan.evaluation.inception_features import InceptionEvaluator
-from jaxgan.evaluation.splits import Splits, load_splits
+from jaxgan.evaluation.splits import load_splits, Splits
 
 FEATURE_CHOICES = ('auto',) + metrics.SPACES
 MIN_SAMPLES = metrics.DENSITY_COVERAGE_K + 1

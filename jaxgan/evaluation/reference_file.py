@@ -15,8 +15,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from jaxgan import files
-from jaxgan.errors import ConfigError
+from jaxgan.core import files
+from jaxgan.core.errors import ConfigError
 from jaxgan.evaluation import metrics
 
 

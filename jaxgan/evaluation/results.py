@@ -12,13 +12,15 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from jaxgan import data, files, sampling
+from jaxgan.core import files
+from jaxgan.core.errors import ConfigError
+from jaxgan.core.registry import Registry
+from jaxgan.datasets import data
 from jaxgan.evaluation import metrics, protocols
 from jaxgan.evaluation.quality import SampleQuality
 from jaxgan.evaluation.splits import Splits
-from jaxgan.errors import ConfigError
-from jaxgan.registry import Registry
-from jaxgan.state import GANState
+from jaxgan.step import sampling
+from jaxgan.step.state import GANState
 
 def sample_metrics(config, g_model, state, quality: SampleQuality,
                    seed: int) -> Dict[str, object]:

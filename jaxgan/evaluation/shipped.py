@@ -1,7 +1,7 @@
 """The evaluators that ship inside jaxgan, so that figures compare anywhere.
 
 An evaluator trained on the user's machine depends on the user's data, its
-split and the backend, so its FD of 20 and the README's need not be the same
+split and the backend, so its FD of 20 and the docs' need not be the same
 distance. The MNIST and Fashion-MNIST evaluators ship as fixed weights
 (jaxgan/evaluation/shipped/NAME/), each with info.json recording its
 version, the data it was trained on and its test accuracy; they are the
@@ -25,7 +25,8 @@ from absl import logging
 import ml_collections
 from ml_collections import config_flags
 
-from jaxgan import data, files
+from jaxgan.core import files
+from jaxgan.datasets import data
 from jaxgan.evaluation import classifier, splits as splits_lib
 
 SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),

@@ -12,8 +12,8 @@ from absl import logging
 import ml_collections
 import numpy as np
 
-from jaxgan import data
-from jaxgan.errors import DatasetNotFoundError
+from jaxgan.core.errors import DatasetNotFoundError
+from jaxgan.datasets import data
 
 
 @dataclasses.dataclass(frozen=True)

@@ -33,8 +33,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxgan.errors import ConfigError
-from jaxgan import checks
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
 from jaxgan.models import dcgan, layers, registry
 from jaxgan.models.registry import discriminators, generators
 

@@ -17,8 +17,8 @@ from typing import Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan.errors import ConfigError
-from jaxgan import checks
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
 from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 

@@ -4,7 +4,7 @@ XLA:CPU runs convolutions with lhs dilation (every transposed convolution,
 and the input gradient of every strided convolution) 30-70x slower than
 stride-1 convolutions of the same arithmetic, and even its stride-1
 convolutions and their kernel gradients at a fraction of its matmul rate on
-the small maps of GAN models (README, "Speed"). The same functions
+the small maps of GAN models (docs/performance.md). The same functions
 written as one large matmul each, exactly:
 
 * a strided convolution gathers its kh*kw strided input windows into the

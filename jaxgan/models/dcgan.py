@@ -22,8 +22,8 @@ from typing import NamedTuple, Optional, Sequence, Tuple, Union
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan import checks
-from jaxgan.errors import ConfigError
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
 from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 

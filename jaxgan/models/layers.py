@@ -11,8 +11,8 @@ from jax import lax
 from jax.extend.random import threefry2x32_p
 import jax.numpy as jnp
 
-from jaxgan import checks
-from jaxgan.errors import ConfigError
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
 from jaxgan.models import conv_ops, precision, registry
 
 KERNEL_INITS = {

@@ -14,7 +14,7 @@ from typing import Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan import checks
+from jaxgan.core import checks
 from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 

@@ -12,7 +12,7 @@ from typing import Sequence, Tuple
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jaxgan import checks
+from jaxgan.core import checks
 from jaxgan.models import layers, registry
 from jaxgan.models.registry import discriminators, generators
 

@@ -23,8 +23,8 @@ import jax
 from jax import lax
 import jax.numpy as jnp
 
-from jaxgan import checks
-from jaxgan.errors import ConfigError
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
 
 # config.model.compute_dtype: auto picks bfloat16 where the hardware computes
 # it natively (GPU, TPU, CPUs with AVX-512 BF16 or AMX), else float32;

@@ -16,9 +16,10 @@ from typing import Callable, List, Tuple
 import flax.linen as nn
 import ml_collections
 
-from jaxgan import checks, data
-from jaxgan.errors import ConfigError
-from jaxgan.registry import Registry
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
+from jaxgan.core.registry import Registry
+from jaxgan.datasets import data
 
 generators: Registry = Registry('generator')
 discriminators: Registry = Registry('discriminator')

@@ -11,9 +11,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 import numpy as np
 
-from jaxgan import files, losses
+from jaxgan.core import files
 from jaxgan.evaluation.metrics import HIGHER_IS_BETTER
 from jaxgan.reporting.run_history import RunHistory
+from jaxgan.step import losses
 
 DPI = 100
 LINE_STYLES = ('-', '--', ':', '-.')

@@ -8,9 +8,10 @@ import flax.linen as nn
 import jax
 import numpy as np
 
-from jaxgan import images, sampling
-from jaxgan.errors import ConfigError
-from jaxgan.state import GANState
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import images
+from jaxgan.step import sampling
+from jaxgan.step.state import GANState
 
 INTERPOLATIONS = ('slerp', 'linear')
 

@@ -6,7 +6,7 @@ from typing import Sequence, Tuple
 
 from PIL import Image, ImageDraw, ImageFont
 
-from jaxgan import files
+from jaxgan.core import files
 
 # Frames are scaled up by a whole factor to at least this width, so small
 # grids (28-pixel digits) and their step label stay legible.

@@ -8,8 +8,7 @@ import os
 import re
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
-from jaxgan import runs
-from jaxgan.reporting import scalar_log
+from jaxgan.run import runs, scalar_log
 
 SAMPLE_PATTERN = re.compile(r'step_(\d+)\.png$')
 

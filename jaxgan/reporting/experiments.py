@@ -2,7 +2,7 @@
 where the source reports and what it claims there.
 
 `python -m jaxgan.reproduce` trains, evaluates and tabulates these; the
-README's Results section is its table. Lengths are the sources' own, in
+docs/results.md is its table. Lengths are the sources' own, in
 steps of their batch (an epoch is one of MNIST's 60,000 digits, whatever
 data stands in for them; see run_length.py).
 """
@@ -10,7 +10,7 @@ data stands in for them; see run_length.py).
 import dataclasses
 from typing import Dict, Tuple
 
-from jaxgan import run_length
+from jaxgan.run import run_length
 
 # MNIST's 60,000 digits at batch 256 (integer division, as the sources'
 # dataset iterators drop the last partial batch) and at batch 128.

@@ -7,14 +7,20 @@ import jax
 from jax.sharding import Mesh
 import ml_collections
 
-from jaxgan import config_validation, data, losses, models, optimizers, parallel, steps
-from jaxgan.state import create_state
+from jaxgan import models
+from jaxgan.core import parallel
+from jaxgan.datasets import data
+from jaxgan.run import config_validation
+from jaxgan.step import losses, optimizers, steps
+from jaxgan.step.state import create_state
 
 
-def build_models(config: ml_collections.ConfigDict):
+def build_models(config: ml_collections.ConfigDict,
+                 spec: Optional[data.DatasetSpec] = None):
   """The generator and discriminator of `config`, checked against each other,
-  the dataset and the loss before anything compiles."""
-  image_shape = data.dataset_spec(config.data).image_shape
+  the dataset and the loss before anything compiles. `spec`: the run's
+  dataset spec where the caller resolved it already."""
+  image_shape = (spec or data.dataset_spec(config.data)).image_shape
   g_model = models.build_generator(config.model, image_shape)
   d_model = models.build_discriminator(config.model, image_shape)
   config_validation.check_models(config, g_model, d_model, image_shape)

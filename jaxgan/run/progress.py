@@ -7,7 +7,7 @@ from typing import Callable, Dict, Optional
 
 from absl import logging
 
-from jaxgan import losses
+from jaxgan.step import losses
 
 # Slow steps still print progress at least this often.
 PROGRESS_EVERY_SECONDS = 60.0

@@ -5,8 +5,8 @@ learning rate) plus the fields it reads in configs/default.py."""
 import ml_collections
 import optax
 
-from jaxgan import checks
-from jaxgan.registry import Registry
+from jaxgan.core import checks
+from jaxgan.core.registry import Registry
 
 optimizers: Registry = Registry('optimizer')
 

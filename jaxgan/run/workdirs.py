@@ -11,8 +11,9 @@ from absl import logging
 import jax
 import ml_collections
 
-from jaxgan import checkpoints, config_validation, files, parallel
-from jaxgan.errors import ConfigError
+from jaxgan.core import files, parallel
+from jaxgan.core.errors import ConfigError
+from jaxgan.run import checkpoints, config_validation
 
 
 # Where --force moves the run a workdir held, under workdir/.

@@ -4,7 +4,7 @@ failure is a ConfigError naming the field, the value and what is valid."""
 import numbers
 from typing import Iterable
 
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
 
 
 def unknown(field: str, value, choices: Iterable[str]) -> str:

@@ -17,12 +17,12 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from jaxgan import checks
-from jaxgan import losses as losses_lib
-from jaxgan.errors import ConfigError
-from jaxgan.batches import Data, real_batch
-from jaxgan.sampling import latent_noise
-from jaxgan.state import GANState
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets.batches import Data, real_batch
+from jaxgan.step import losses as losses_lib
+from jaxgan.step.sampling import latent_noise
+from jaxgan.step.state import GANState
 
 Metrics = Dict[str, jnp.ndarray]
 

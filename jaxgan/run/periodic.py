@@ -8,10 +8,9 @@ import time
 from absl import logging
 import ml_collections
 
-from jaxgan import checkpoints
-from jaxgan.evaluation import metrics, results
-from jaxgan.evaluation import quality as quality_lib
-from jaxgan.state import GANState
+from jaxgan.evaluation import metrics, quality as quality_lib, results
+from jaxgan.run import checkpoints
+from jaxgan.step.state import GANState
 
 
 class PeriodicEvaluation:

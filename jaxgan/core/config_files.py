@@ -10,7 +10,7 @@ from typing import List
 import ml_collections
 
 from jaxgan import configs as configs_package
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
 
 CONFIGS_DIR = os.path.dirname(configs_package.__file__)
 # Modules of the configs package that are not experiments.

@@ -19,9 +19,9 @@ from absl import logging
 import jax
 import orbax.checkpoint as ocp
 
-from jaxgan import files, parallel
-from jaxgan.errors import CheckpointError
-from jaxgan.state import GANState
+from jaxgan.core import files, parallel
+from jaxgan.core.errors import CheckpointError
+from jaxgan.step.state import GANState
 
 BEST_DIR = 'best_checkpoint'
 # Beside `checkpoints`: steps that failed to restore, moved by a fallback.

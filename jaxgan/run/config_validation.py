@@ -9,10 +9,14 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import checks, data, divergence, input_pipeline, losses, models, optimizers, sampling, steps
-from jaxgan.errors import ConfigError
+from jaxgan import models
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data, input_pipeline
 from jaxgan.evaluation import quality
-from jaxgan.state import generator_output_shape
+from jaxgan.run import divergence
+from jaxgan.step import losses, optimizers, sampling, steps
+from jaxgan.step.state import generator_output_shape
 
 # Fields whose value may change when a run resumes: they change how long the
 # run is, what it reports or how fast it computes, not what it computes

@@ -18,9 +18,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxgan import checkpoints, files, parallel
-from jaxgan.errors import DivergenceError
-from jaxgan.state import GANState
+from jaxgan.core import files, parallel
+from jaxgan.core.errors import DivergenceError
+from jaxgan.run import checkpoints
+from jaxgan.step.state import GANState
 
 ON_NAN = ('stop', 'rollback')
 RECORD = 'divergence.json'

@@ -8,7 +8,7 @@ import traceback
 
 from absl import logging
 
-from jaxgan.errors import JaxganError
+from jaxgan.core.errors import JaxganError
 
 
 class _OnlyWarningsFromLibraries(std_logging.Filter):

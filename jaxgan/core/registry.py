@@ -6,7 +6,7 @@ never changes. Unknown names fail with the list of valid ones.
 
 from typing import Callable, Dict, Generic, TypeVar
 
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
 
 T = TypeVar('T')
 

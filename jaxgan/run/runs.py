@@ -6,10 +6,11 @@ import json
 import os
 import ml_collections
 
-from jaxgan import assemble, checkpoints, config_validation, data
 from jaxgan.configs import default
-from jaxgan.errors import ConfigError
-from jaxgan.keys import run_keys
+from jaxgan.core.errors import ConfigError
+from jaxgan.core.keys import run_keys
+from jaxgan.datasets import data
+from jaxgan.run import assemble, checkpoints, config_validation
 
 CHECKPOINT_CHOICES = 'latest | best | 0 (the untrained generator) | a step'
 

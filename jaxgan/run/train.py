@@ -15,12 +15,13 @@ from jax.sharding import Mesh
 import ml_collections
 import numpy as np
 
-from jaxgan import assemble, checkpoints, config_validation, data, divergence, images, input_pipeline, interrupts, parallel, progress, run_length, sampling, steps, workdirs
-from jaxgan.errors import ConfigError, JaxganError
-from jaxgan.evaluation import periodic
-from jaxgan.keys import run_keys
-from jaxgan.reporting import scalar_log
-from jaxgan.state import GANState
+from jaxgan.core import interrupts, parallel
+from jaxgan.core.errors import ConfigError, JaxganError
+from jaxgan.core.keys import run_keys
+from jaxgan.datasets import data, images, input_pipeline
+from jaxgan.run import assemble, checkpoints, config_validation, divergence, periodic, progress, run_length, scalar_log, workdirs
+from jaxgan.step import sampling, steps
+from jaxgan.step.state import GANState
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
@@ -42,8 +43,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   mesh = mesh or parallel.make_mesh()
   _check_run(config, workdir, mesh)
   lead_process = jax.process_index() == 0
-  g_model, d_model = assemble.build_models(config)
-  image_shape = data.dataset_spec(config.data).image_shape
+  spec = data.dataset_spec(config.data)  # Resolved once for the run.
+  g_model, d_model = assemble.build_models(config, spec)
+  image_shape = spec.image_shape
 
   # ------------------------------------------------------------------ data
   dataset = _load_data(config, workdir, force, lead_process)

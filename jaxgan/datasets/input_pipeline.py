@@ -25,8 +25,9 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 import ml_collections
 import numpy as np
 
-from jaxgan import batches, checks, parallel
-from jaxgan.data import Dataset
+from jaxgan.core import checks, parallel
+from jaxgan.datasets import batches
+from jaxgan.datasets.data import Dataset
 
 PIPELINES = ('auto', 'in_memory', 'streaming')
 # Calls whose batches the host gathers ahead of the devices.

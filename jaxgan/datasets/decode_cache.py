@@ -20,7 +20,7 @@ from typing import Callable, Optional, Sequence, Tuple
 from absl import logging
 import numpy as np
 
-from jaxgan import files
+from jaxgan.core import files
 
 FORMAT_VERSION = 1
 # Images decoded per chunk: bounds the decoder's memory whatever the folder's

@@ -8,8 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
-from jaxgan import files
-from jaxgan.errors import ConfigError
+from jaxgan.core import files
+from jaxgan.core.errors import ConfigError
 
 
 def to_unit_range(images_uint8: jnp.ndarray) -> jnp.ndarray:

@@ -32,8 +32,8 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from jaxgan import checks
-from jaxgan.registry import Registry
+from jaxgan.core import checks
+from jaxgan.core.registry import Registry
 
 Array = jnp.ndarray
 # (critic, real, fake, key) -> penalty: `critic` maps a batch of images to

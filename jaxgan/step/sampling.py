@@ -10,11 +10,11 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxgan import checks
-from jaxgan.errors import ConfigError
-from jaxgan.images import to_uint8
-from jaxgan.keys import run_keys
-from jaxgan.state import GANState
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError
+from jaxgan.core.keys import run_keys
+from jaxgan.datasets.images import to_uint8
+from jaxgan.step.state import GANState
 
 NOISE_DISTRIBUTIONS = ('normal', 'uniform')
 

@@ -12,8 +12,8 @@ import math
 
 import ml_collections
 
-from jaxgan import data
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
+from jaxgan.datasets import data
 
 # train.steps_per_call=0 fuses at most this many steps per call.
 MAX_AUTO_STEPS_PER_CALL = 10

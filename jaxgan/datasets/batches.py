@@ -13,7 +13,7 @@ from typing import Dict, Optional, Tuple
 import jax
 import jax.numpy as jnp
 
-from jaxgan.images import to_unit_range
+from jaxgan.datasets.images import to_unit_range
 
 # In memory: {'images': uint8 (N,H,W,C), 'labels': int32 (N,)}. Streamed:
 # {'images': uint8 (n,B,H,W,C), 'labels': int32 (n,B), 'first_batch': ()}:

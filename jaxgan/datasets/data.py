@@ -29,8 +29,9 @@ from typing import Dict, Optional, Tuple
 from absl import logging
 import numpy as np
 
-from jaxgan import checks, decode_cache, image_folder
-from jaxgan.errors import ConfigError, DatasetNotFoundError
+from jaxgan.core import checks
+from jaxgan.core.errors import ConfigError, DatasetNotFoundError
+from jaxgan.datasets import decode_cache, image_folder
 
 SOURCES = ('auto', 'tfds', 'idx', 'npz', 'folder', 'bundled')
 # The image sides Radford et al.'s DCGAN (radford_dcgan_g / _d) is tested

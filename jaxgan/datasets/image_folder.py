@@ -19,7 +19,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from jaxgan.errors import ConfigError, DatasetNotFoundError
+from jaxgan.core.errors import ConfigError, DatasetNotFoundError
 
 EXTENSIONS = ('.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif')
 # data.resize_filter -> PIL's resampling filter (each antialiases).

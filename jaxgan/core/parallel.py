@@ -15,7 +15,7 @@ import jax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 import numpy as np
 
-from jaxgan.errors import ConfigError
+from jaxgan.core.errors import ConfigError
 
 DATA_AXIS = 'data'
 
