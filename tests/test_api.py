@@ -2,6 +2,7 @@
 as written, in a fresh process (as a notebook would start), and shows
 progress without any flag parsing."""
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -9,7 +10,7 @@ import sys
 
 import pytest
 
-from jaxgan import api
+from jaxgan import api, commands
 from tests.conftest import REPO
 
 
@@ -51,3 +52,19 @@ def test_configs_from_python_are_locked_and_name_the_near_field():
     config.train.num_stepz = 20
   with pytest.raises(ValueError, match='verbosity=3'):
     api.train(config, '/nonexistent', verbosity=3)
+
+
+def test_the_console_script_runs_each_command_module(monkeypatch, capsys):
+  """`jaxgan train ...` is `python -m jaxgan.main ...`, and so on."""
+  for module in commands.COMMANDS.values():
+    assert importlib.util.find_spec(module) is not None, module
+  ran = []
+  monkeypatch.setattr(commands.runpy, 'run_module',
+                      lambda module, **kwargs: ran.append((module, sys.argv)))
+  commands.main(['train', '--config=dcgan_mnist', '--workdir=w'])
+  assert ran == [('jaxgan.main', ['jaxgan train', '--config=dcgan_mnist',
+                                  '--workdir=w'])]
+  with pytest.raises(SystemExit) as exit_info:
+    commands.main(['trian'])
+  assert exit_info.value.code == 2
+  assert "unknown command 'trian'" in capsys.readouterr().err

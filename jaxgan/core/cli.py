@@ -44,16 +44,17 @@ def _quiet_orbax_teardown() -> None:
 
 
 def quiet_libraries(quiet: bool = True) -> None:
-  """Orbax's, TensorFlow's and CLU's INFO lines dropped from the log (their
-  warnings kept), or shown again. On absl's logger, which they all log
+  """Orbax's, TensorFlow's, CLU's and JAX's INFO lines dropped from the log
+  (their warnings kept), or shown again. On absl's logger, which most log
   through, whichever handler prints (absl's after app.run, Python's in a
-  notebook)."""
-  logger = logging.get_absl_logger()
-  for old in [f for f in logger.filters
-              if isinstance(f, _OnlyWarningsFromLibraries)]:
-    logger.removeFilter(old)
-  if quiet:
-    logger.addFilter(_OnlyWarningsFromLibraries())
+  notebook), and on absl's handler, which prints for Python's loggers too
+  after app.run."""
+  for target in (logging.get_absl_logger(), logging.get_absl_handler()):
+    for old in [f for f in target.filters
+                if isinstance(f, _OnlyWarningsFromLibraries)]:
+      target.removeFilter(old)
+    if quiet:
+      target.addFilter(_OnlyWarningsFromLibraries())
 
 
 def start(argv) -> None:
