@@ -5,6 +5,8 @@ entry points reach it."""
 import ast
 import os
 import re
+import subprocess
+import sys
 
 from tests.conftest import REPO
 
@@ -137,3 +139,15 @@ def test_the_docs_layout_names_every_module():
                if f.endswith('.py') and f != '__init__.py'}
   assert basenames <= named, sorted(basenames - named)
   assert named <= basenames, sorted(named - basenames)
+
+
+def test_importing_jaxgan_starts_no_jax_backend():
+  """jax.distributed.initialize (main.py, multi-host runs) must run before
+  any backend starts: no module may make an array when it is imported."""
+  code = ('import jax._src.xla_bridge as xla_bridge\n'
+          'from jaxgan import api, bench, evaluate, report, sample\n'
+          'assert not xla_bridge._backends, "a backend started at import"\n')
+  result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                          capture_output=True, text=True, check=False,
+                          timeout=300)
+  assert result.returncode == 0, result.stderr[-2000:]

@@ -278,6 +278,13 @@ def generator_update(parts: Parts, state: GANState,
   return apply_g_gradients(parts, state, grads, g_stats, g_loss)
 
 
+def loss_weights(d: float, g: float):
+  """The cotangent of (D's loss, G's loss) that picks one of them. Made
+  inside the traced function: arrays made at import would start JAX's
+  backend before jax.distributed.initialize may run."""
+  return jnp.asarray(d, jnp.float32), jnp.asarray(g, jnp.float32)
+
+
 class SharedFakes(NamedTuple):
   """One batch of fakes and D's pass over it, for the schemes in which both
   nets learn from the same fakes."""
@@ -305,12 +312,9 @@ def shared_fakes(parts: Parts, state: GANState, real, real_labels,
           parts, d_params, state.d_batch_stats, real, fake, labels,
           DKeys(*d_keys)),
       state.d_params, fake, has_aux=True)
-  d_grads, _ = d_pullback((ONE, ZERO))
+  d_grads, _ = d_pullback(loss_weights(d=1, g=0))
   return SharedFakes(fake, labels, g_pullback, g_stats, g_loss, d_pullback,
                      d_grads, outputs, g_d_drop)
-
-
-ONE, ZERO = jnp.ones((), jnp.float32), jnp.zeros((), jnp.float32)
 
 
 def simultaneous_update(parts: Parts, state: GANState, real, real_labels,
@@ -318,7 +322,7 @@ def simultaneous_update(parts: Parts, state: GANState, real, real_labels,
   """Both gradients from the same params and the same D forward pass, both
   applied (the TensorFlow DCGAN tutorial's two gradient tapes)."""
   shared = shared_fakes(parts, state, real, real_labels, key)
-  _, fake_grads = shared.d_pullback((ZERO, ONE))
+  _, fake_grads = shared.d_pullback(loss_weights(d=0, g=1))
   state, d_metrics = apply_d_gradients(parts, state, shared.d_grads,
                                        shared.d_outputs)
   (g_grads,) = shared.g_pullback(fake_grads)
