@@ -52,14 +52,24 @@ def evaluator():
 
 
 # ------------------------------------------------------------- the network
-def test_network_maps_299_images_to_2048_features_deterministically():
-  model = inception.FIDInception()
-  x = jax.random.uniform(jax.random.key(0), (2, 299, 299, 3), minval=-1)
-  params = model.init(jax.random.key(1), x)['params']
-  out = jax.jit(lambda p, x: model.apply({'params': p}, x))
-  first, second = out(params, x), out(params, x)
-  chex.assert_shape(first, (2, inception.FEATURES))
+def test_network_maps_images_to_2048_features_deterministically():
+  """Through the evaluator's own jitted network (resize to 299 included), at
+  the batch and image shape the real-image tests use, so the module
+  compiles the network once; LeCun-normal weights drawn by NumPy (an init
+  would compile the network a second time)."""
+  shapes = jax.eval_shape(inception.FIDInception().init, jax.random.key(1),
+                          jnp.zeros((1, 299, 299, 3)))['params']
+  rng = np.random.default_rng(1)
+  params = jax.tree.map(
+      lambda s: (rng.normal(size=s.shape) /
+                 np.sqrt(np.prod(s.shape[:-1]) if len(s.shape) > 1 else 1e9)
+                 ).astype(np.float32), shapes)
+  images = rng.integers(0, 256, (8, 28, 28, 1), dtype=np.uint8)
+  first = inception_features._features(params, images)  # pylint: disable=protected-access
+  second = inception_features._features(params, images)  # pylint: disable=protected-access
+  chex.assert_shape(first, (8, inception.FEATURES))
   chex.assert_tree_all_finite(first)
+  assert float(jnp.abs(first).max()) > 0  # Something flowed through.
   chex.assert_trees_all_equal(first, second)
   # 94 convolutions, as in the TensorFlow graph.
   kernels = [p for p in jax.tree_util.tree_leaves_with_path(params)
@@ -348,13 +358,13 @@ def space_config(features='auto', name='emoji'):
 
 def test_auto_measures_unlabelled_and_one_class_data_in_the_inception_space():
   unlabelled = folder_splits().train
-  assert quality.feature_space(space_config(), unlabelled) == 'inception'
+  assert quality.feature_space(space_config(), unlabelled, 0) == 'inception'
   one_class = folder_splits(labels=np.zeros(60, np.int32)).train
-  assert quality.feature_space(space_config(name='mnist'),
-                               one_class) == 'inception'
+  assert quality.feature_space(space_config(name='mnist'), one_class,
+                               10) == 'inception'
   two_classes = folder_splits(labels=np.arange(60) // 2 % 2).train
-  assert quality.feature_space(space_config(name='mnist'),
-                               two_classes) == 'classifier'
+  assert quality.feature_space(space_config(name='mnist'), two_classes,
+                               10) == 'classifier'
 
 
 def test_a_classifier_is_never_trained_on_missing_or_one_class_labels():
@@ -363,10 +373,10 @@ def test_a_classifier_is_never_trained_on_missing_or_one_class_labels():
   one_class = folder_splits(labels=np.zeros(60, np.int32)).train
   with pytest.raises(ConfigError, match='all 30 labels of test images are '
                      'class 0: it would measure nothing'):
-    quality.feature_space(space_config('classifier', 'mnist'), one_class)
+    quality.feature_space(space_config('classifier', 'mnist'), one_class, 10)
   with pytest.raises(ConfigError, match='has no labels'):
     quality.feature_space(space_config('classifier', 'mnist'),
-                          folder_splits().train)
+                          folder_splits().train, 10)
 
 
 def test_label_protocols_are_left_out_or_refused_without_labels():

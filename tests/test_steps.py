@@ -39,6 +39,21 @@ def tiny_data():
   return {'images': images, 'labels': jnp.arange(32, dtype=jnp.int32) % 10}
 
 
+def test_an_abstract_state_has_the_state_s_shapes_and_placement():
+  """What a checkpoint is restored into (evaluate, sample, a resumed run):
+  the same tree, shapes, dtypes and placement, without initialising."""
+  config = tiny_dcgan_config(g_ema_decay=0.999)
+  models = assemble.build_models(config)
+  state, _ = assemble.initial_state_and_step(config, *models, (28, 28, 1),
+                                             jax.random.key(0))
+  shapes, _ = assemble.initial_state_and_step(config, *models, (28, 28, 1),
+                                              jax.random.key(0), abstract=True)
+  assert jax.tree.structure(shapes) == jax.tree.structure(state)
+  for x, s in zip(jax.tree.leaves(state), jax.tree.leaves(shapes)):
+    assert isinstance(s, jax.ShapeDtypeStruct)
+    assert (s.shape, s.dtype, s.sharding) == (x.shape, x.dtype, x.sharding)
+
+
 def relative_difference(a, b) -> float:
   """||a - b|| / ||a|| over whole pytrees."""
   return float(optax.global_norm(jax.tree.map(jnp.subtract, a, b)) /

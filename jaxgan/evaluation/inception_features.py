@@ -27,6 +27,14 @@ FEATURES_VERSION = 1
 CPU_BATCH, ACCELERATOR_BATCH = 8, 200
 
 
+@jax.jit
+def _features(params, images_uint8: jax.Array) -> jax.Array:
+  """Module level, so that every evaluator of the process shares its
+  compiled network (one compile per image shape, not per evaluator)."""
+  return inception.FIDInception().apply({'params': params},
+                                         inception.preprocess(images_uint8))
+
+
 class InceptionEvaluator:
   """Inception pool features of uint8 images (any size; gray or RGB)."""
   space = 'inception'
@@ -38,8 +46,6 @@ class InceptionEvaluator:
         'weights_sha1': weights_info['source_sha1'],
         'weights_origin': weights_info['origin'],
         'resize': 'TensorFlow 1 bilinear to 299x299 (as TTUR\'s FID)'}
-    self._apply = jax.jit(lambda params, x: inception.FIDInception().apply(
-        {'params': params}, inception.preprocess(x)))
 
   def features(self, images_uint8: np.ndarray, batch_size: int = 0
                ) -> Tuple[None, np.ndarray]:
@@ -48,7 +54,7 @@ class InceptionEvaluator:
     batch_size = batch_size or (CPU_BATCH if jax.default_backend() == 'cpu'
                                 else ACCELERATOR_BATCH)
     return None, batching.map_batches(
-        lambda x: self._apply(self.params, x), batch_size, images_uint8,
+        lambda x: _features(self.params, x), batch_size, images_uint8,
         progress='Inception features')
 
   def real_features(self, images_uint8: np.ndarray) -> Tuple[None, np.ndarray]:

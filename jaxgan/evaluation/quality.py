@@ -103,12 +103,12 @@ class SampleQuality:
     return out
 
 
-def feature_space(config: ml_collections.ConfigDict, train: data.Dataset
-                  ) -> str:
-  """eval.features resolved against the data: 'classifier' only where the
-  images have real labels of two classes or more."""
+def feature_space(config: ml_collections.ConfigDict, train: data.Dataset,
+                  num_classes: int) -> str:
+  """eval.features resolved against the data (`num_classes`: its spec's):
+  'classifier' only where the images have real labels of two classes or
+  more."""
   requested = config.eval.features
-  num_classes = data.dataset_spec(config.data).num_classes
   why_not = None
   if not num_classes:
     why_not = f'data.name={config.data.name!r} has no class labels'
@@ -144,11 +144,13 @@ def best_metric(config: ml_collections.ConfigDict, space: str) -> str:
 
 
 def from_config(config: ml_collections.ConfigDict, num_samples: int,
-                seed: int = 0) -> Tuple[SampleQuality, Optional[Splits]]:
+                seed: int = 0, spec: Optional[data.DatasetSpec] = None
+                ) -> Tuple[SampleQuality, Optional[Splits]]:
   """The evaluator of the data's feature space (shipped, cached, or trained
   now; or the Inception network) and a SampleQuality over its real images;
   over eval.reference's features where set, without loading the data (the
-  splits are then None)."""
+  splits are then None). `spec`: the run's dataset spec where the caller
+  resolved it already."""
   if config.eval.reference:
     if config.eval.features == 'classifier':
       raise ConfigError('eval.reference holds Inception features, but '
@@ -157,7 +159,8 @@ def from_config(config: ml_collections.ConfigDict, num_samples: int,
     return SampleQuality(InceptionEvaluator(config.eval.inception_weights),
                          None, num_samples, seed, config.eval.reference), None
   splits = load_splits(config)
-  space = feature_space(config, splits.train)
+  num_classes = (spec or data.dataset_spec(config.data)).num_classes
+  space = feature_space(config, splits.train, num_classes)
   if space == 'inception':
     evaluator = InceptionEvaluator(config.eval.inception_weights)
   else:
@@ -166,9 +169,8 @@ def from_config(config: ml_collections.ConfigDict, num_samples: int,
       evaluator = shipped.load(name, config.data.name)
     else:
       evaluator = classifier.load_or_train(
-          splits.train, splits.test, splits.test_origin,
-          data.dataset_spec(config.data).num_classes, config.eval.evaluator,
-          config.eval.evaluator_dir)
+          splits.train, splits.test, splits.test_origin, num_classes,
+          config.eval.evaluator, config.eval.evaluator_dir)
   return SampleQuality(evaluator, splits, num_samples, seed), splits
 
 

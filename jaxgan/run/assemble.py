@@ -29,10 +29,12 @@ def build_models(config: ml_collections.ConfigDict,
 
 def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
                            d_model, image_shape, init_key: jax.Array,
-                           mesh: Optional[Mesh] = None):
+                           mesh: Optional[Mesh] = None,
+                           abstract: bool = False):
   """The freshly initialised GANState and the (unjitted) train step of
   `config`: what training runs and `jaxgan.bench` times. With a mesh, the
-  state is replicated over it and batches are sharded."""
+  state is replicated over it and batches are sharded. `abstract`: the
+  state's shapes only (create_state), to restore a checkpoint into."""
   g_tx = optimizers.make_optimizer(config.optimizer,
                                    config.optimizer.g_learning_rate)
   d_tx = optimizers.make_optimizer(config.optimizer,
@@ -41,7 +43,8 @@ def initial_state_and_step(config: ml_collections.ConfigDict, g_model,
   state = create_state(g_model, d_model, g_tx, d_tx, config.model.noise_dim,
                        image_shape, init_key,
                        g_ema=config.train.g_ema_decay > 0,
-                       sharding=parallel.replicated(mesh) if on_mesh else None)
+                       sharding=parallel.replicated(mesh) if on_mesh else None,
+                       abstract=abstract)
   train_step = steps.make_train_step(
       g_model, d_model, losses.bind(config.loss), g_tx, d_tx,
       steps.StepOptions.from_config(

@@ -8,6 +8,7 @@ import time
 from absl import logging
 import ml_collections
 
+from jaxgan.datasets import data
 from jaxgan.evaluation import metrics, quality as quality_lib, results
 from jaxgan.run import checkpoints
 from jaxgan.step.state import GANState
@@ -16,12 +17,12 @@ from jaxgan.step.state import GANState
 class PeriodicEvaluation:
 
   def __init__(self, config: ml_collections.ConfigDict, workdir: str, g_model,
-               writer):
+               writer, spec: data.DatasetSpec):
     self.config, self.workdir, self.g_model = config, workdir, g_model
     self.writer = writer
     start = time.time()
     self.quality, _ = quality_lib.from_config(config, config.eval.num_samples,
-                                              seed=config.seed)
+                                              seed=config.seed, spec=spec)
     self.metric = quality_lib.best_metric(config, self.quality.space)
     self.best = checkpoints.BestCheckpoint(
         workdir, self.metric, metrics.HIGHER_IS_BETTER[self.metric])

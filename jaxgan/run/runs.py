@@ -43,11 +43,12 @@ def config_from_saved(saved: dict) -> ml_collections.ConfigDict:
 def load_state(workdir: str, config: ml_collections.ConfigDict,
                checkpoint: str = 'latest'):
   """(g_model, d_model, state) of checkpoint `checkpoint` of the run."""
-  g_model, d_model = assemble.build_models(config)
-  image_shape = data.dataset_spec(config.data).image_shape
+  spec = data.dataset_spec(config.data)
+  g_model, d_model = assemble.build_models(config, spec)
   state, _ = assemble.initial_state_and_step(config, g_model, d_model,
-                                             image_shape,
-                                             run_keys(config.seed).init)
+                                             spec.image_shape,
+                                             run_keys(config.seed).init,
+                                             abstract=checkpoint != '0')
   if checkpoint == '0':
     return g_model, d_model, state  # The run's own step-0 initialisation.
   if checkpoint == 'best':

@@ -52,13 +52,17 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   # ------------------------------------------------------- state & restore
   keys = run_keys(config.seed)
-  initial = lambda: assemble.initial_state_and_step(
-      config, g_model, d_model, image_shape, keys.init, mesh)
-  state, train_step = initial()
+  initial = lambda abstract=False: assemble.initial_state_and_step(
+      config, g_model, d_model, image_shape, keys.init, mesh, abstract)
   manager = checkpoints.make_manager(workdir,
                                      config.train.max_checkpoints_to_keep,
                                      remove_partial_saves=True)
-  state = _restore(manager, state, restore_fallback)
+  # Resuming restores into the state's shapes; nothing is initialised.
+  resuming = bool(manager.all_steps())
+  state, train_step = initial(abstract=resuming)
+  if resuming:
+    restored = _restore(manager, state, restore_fallback)
+    state = initial()[0] if restored is None else restored
   step = start_step = int(parallel.to_host(state.step))
   config, num_steps = _resolve_length(config, dataset, start_step)
   recovery = divergence.Recovery(
@@ -70,7 +74,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   # ------------------------------------------------------------- functions
   run_steps = _StepRunner(config, train_step, mesh)
   real_batches = _real_batches(config, dataset, mesh, run_steps, num_steps)
-  outputs = _Outputs(config, workdir, g_model, mesh, manager, lead_process)
+  outputs = _Outputs(config, workdir, g_model, spec, mesh, manager,
+                     lead_process)
   if step == 0:
     outputs.grids.write(state, step)  # What the untrained generator makes.
   meter = progress.Progress(
@@ -128,12 +133,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   return state
 
 
-def _restore(manager, state: GANState, restore_fallback: bool) -> GANState:
-  """The workdir's latest checkpoint (see checkpoints.restore), else
-  `state`."""
-  restored = checkpoints.restore(manager, state, fallback=restore_fallback)
+def _restore(manager, target: GANState, restore_fallback: bool
+             ) -> Optional[GANState]:
+  """The workdir's latest checkpoint (see checkpoints.restore) restored into
+  `target`'s shapes, or None when there is none (or none intact)."""
+  restored = checkpoints.restore(manager, target, fallback=restore_fallback)
   if restored is None:
-    return state
+    return None
   logging.info('Resumed from %s at step %d.', manager.directory,
                int(parallel.to_host(restored.step)))
   return restored
@@ -284,7 +290,8 @@ class _Outputs:
   most that much work), and evaluation every train.eval_every steps."""
 
   def __init__(self, config: ml_collections.ConfigDict, workdir: str,
-               g_model, mesh: Mesh, manager, lead_process: bool):
+               g_model, spec: data.DatasetSpec, mesh: Mesh, manager,
+               lead_process: bool):
     self.train_config, self.manager = config.train, manager
     self.writer = metric_writers.create_default_writer(
         workdir, just_logging=not lead_process)
@@ -294,7 +301,7 @@ class _Outputs:
     self.grids = _SampleGrids(config, g_model, workdir, self.writer, mesh,
                               lead_process)
     self.evaluate = (periodic.PeriodicEvaluation(config, workdir, g_model,
-                                                 self.writer)
+                                                 self.writer, spec)
                      if config.train.eval_every else None)
     self.save_seconds = 60 * config.train.checkpoint_every_minutes or math.inf
     self.last_save_time = time.time()

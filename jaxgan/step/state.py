@@ -48,9 +48,13 @@ def create_state(g_model: nn.Module, d_model: nn.Module,
                  d_tx: optax.GradientTransformation,
                  noise_dim: int, image_shape: Tuple[int, ...],
                  key: jax.Array, g_ema: bool = False,
-                 sharding: Optional[jax.sharding.Sharding] = None) -> GANState:
+                 sharding: Optional[jax.sharding.Sharding] = None,
+                 abstract: bool = False) -> GANState:
   """Initialises both nets (in one jitted call) and their optimizer states,
-  placed with `sharding` (replicated over the mesh) where given."""
+  placed with `sharding` (replicated over the mesh) where given.
+
+  `abstract`: only the state's shapes, dtypes and placement, computing and
+  compiling nothing: all a checkpoint needs to be restored into."""
 
   @functools.partial(jax.jit, out_shardings=sharding)
   def init(key):
@@ -70,4 +74,9 @@ def create_state(g_model: nn.Module, d_model: nn.Module,
         d_opt_state=d_tx.init(d_vars['params']),
         g_ema_params=g_vars['params'] if g_ema else {})
 
+  if abstract:
+    placed = sharding or jax.sharding.SingleDeviceSharding(jax.devices()[0])
+    return jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=placed),
+        jax.eval_shape(init, key))
   return init(key)
