@@ -45,7 +45,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   lead_process = jax.process_index() == 0
   spec = data.dataset_spec(config.data)  # Resolved once for the run.
   g_model, d_model = assemble.build_models(config, spec)
-  image_shape = spec.image_shape
 
   # ------------------------------------------------------------------ data
   dataset = _load_data(config, workdir, force, lead_process)
@@ -53,16 +52,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   # ------------------------------------------------------- state & restore
   keys = run_keys(config.seed)
   initial = lambda abstract=False: assemble.initial_state_and_step(
-      config, g_model, d_model, image_shape, keys.init, mesh, abstract)
+      config, g_model, d_model, spec.image_shape, keys.init, mesh, abstract)
   manager = checkpoints.make_manager(workdir,
                                      config.train.max_checkpoints_to_keep,
                                      remove_partial_saves=True)
-  # Resuming restores into the state's shapes; nothing is initialised.
-  resuming = bool(manager.all_steps())
-  state, train_step = initial(abstract=resuming)
-  if resuming:
-    restored = _restore(manager, state, restore_fallback)
-    state = initial()[0] if restored is None else restored
+  state, train_step = _restored_or_initial(manager, initial, restore_fallback)
   step = start_step = int(parallel.to_host(state.step))
   config, num_steps = _resolve_length(config, dataset, start_step)
   recovery = divergence.Recovery(
@@ -133,16 +127,20 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   return state
 
 
-def _restore(manager, target: GANState, restore_fallback: bool
-             ) -> Optional[GANState]:
-  """The workdir's latest checkpoint (see checkpoints.restore) restored into
-  `target`'s shapes, or None when there is none (or none intact)."""
-  restored = checkpoints.restore(manager, target, fallback=restore_fallback)
+def _restored_or_initial(manager, initial, restore_fallback: bool):
+  """(state, train step): the workdir's latest checkpoint (see
+  checkpoints.restore) restored into the state's shapes, initialising
+  nothing; the freshly initialised state where there is none (intact)."""
+  resuming = bool(manager.all_steps())
+  state, train_step = initial(abstract=resuming)
+  if not resuming:
+    return state, train_step
+  restored = checkpoints.restore(manager, state, fallback=restore_fallback)
   if restored is None:
-    return None
+    return initial()[0], train_step
   logging.info('Resumed from %s at step %d.', manager.directory,
                int(parallel.to_host(restored.step)))
-  return restored
+  return restored, train_step
 
 
 def _resolve_length(config: ml_collections.ConfigDict, dataset: data.Dataset,
