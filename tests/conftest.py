@@ -45,12 +45,13 @@ import pytest  # pylint: disable=g-import-not-at-top
 
 # Where the suite's time goes: with JAXGAN_TEST_COMPILE_LOG=FILE, each test
 # appends one JSON line (its name, and the seconds this process spent tracing,
-# lowering and compiling XLA programs in it; subprocesses not counted).
+# lowering and compiling XLA programs in it and how many it compiled; many
+# small ones are eager, op-by-op code; subprocesses not counted).
 _COMPILE_LOG = os.environ.get('JAXGAN_TEST_COMPILE_LOG')
 _COMPILE_EVENTS = ('/jax/core/compile/jaxpr_trace_duration',
                    '/jax/core/compile/jaxpr_to_mlir_module_duration',
                    '/jax/core/compile/backend_compile_duration')
-_compile_seconds = [0.0]
+_compile_seconds, _compiles = [0.0], [0]
 
 if _COMPILE_LOG:
   import json  # pylint: disable=g-import-not-at-top
@@ -60,19 +61,22 @@ if _COMPILE_LOG:
   def _count_compile_time(event, duration, **_):
     if event in _COMPILE_EVENTS:
       _compile_seconds[0] += duration
+    _compiles[0] += event == _COMPILE_EVENTS[-1]
 
   monitoring.register_event_duration_secs_listener(_count_compile_time)
 
   @pytest.hookimpl(wrapper=True)
-  def pytest_runtest_protocol(item, nextitem):  # pylint: disable=unused-argument
-    _compile_seconds[0], started = 0.0, time.time()
+  def pytest_runtest_protocol(item, nextitem):
+    del nextitem
+    _compile_seconds[0], _compiles[0], started = 0.0, 0, time.time()
     try:
       return (yield)
     finally:
       with open(_COMPILE_LOG, 'a') as f:
         f.write(json.dumps({'test': item.nodeid,
                             'seconds': round(time.time() - started, 2),
-                            'compile': round(_compile_seconds[0], 2)}) + '\n')
+                            'compile': round(_compile_seconds[0], 2),
+                            'programs': _compiles[0]}) + '\n')
 
 from jaxgan.configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
 

@@ -2,6 +2,7 @@
 same parameters, outputs, and gradients for parameters and inputs; and
 jaxgan's Dropout is flax's in distribution."""
 
+import functools
 import itertools
 
 import chex
@@ -21,24 +22,34 @@ CASES = list(itertools.product([3, 4, 5], [1, 2], ['SAME', 'VALID'],
 
 
 def compare(reference: nn.Module, fast: nn.Module, x: jnp.ndarray):
-  params = reference.init(jax.random.key(0), x)
-  chex.assert_trees_all_equal(params, fast.init(jax.random.key(0), x))
-  cotangent = jax.random.normal(jax.random.key(1),
-                                reference.apply(params, x).shape)
-
-  def loss(module):
-    return lambda p, x: jnp.sum(module.apply(p, x) * cotangent)
-
-  ref_out, fast_out = reference.apply(params, x), fast.apply(params, x)
+  params, fast_params, (ref_out, fast_out), (ref_grads, fast_grads) = (
+      _outputs_and_grads(reference, fast, x))
+  chex.assert_trees_all_equal(params, fast_params)
   chex.assert_equal_shape((ref_out, fast_out))
-  ref_grads = jax.grad(loss(reference), argnums=(0, 1))(params, x)
-  fast_grads = jax.grad(loss(fast), argnums=(0, 1))(params, x)
   scale = float(jnp.abs(ref_out).max())
   np.testing.assert_allclose(fast_out, ref_out, atol=1e-5 * scale, rtol=1e-5)
   for ref_g, fast_g in zip(jax.tree.leaves(ref_grads),
                            jax.tree.leaves(fast_grads)):
     np.testing.assert_allclose(fast_g, ref_g, rtol=1e-4,
                                atol=1e-4 * float(jnp.abs(ref_g).max()))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))  # One program a case.
+def _outputs_and_grads(reference: nn.Module, fast: nn.Module, x: jnp.ndarray):
+  """Both modules' params (from one key), outputs on the reference's
+  params, and gradients for params and input of a random projection."""
+  params = reference.init(jax.random.key(0), x)
+  fast_params = fast.init(jax.random.key(0), x)
+  cotangent = jax.random.normal(jax.random.key(1),
+                                reference.apply(params, x).shape)
+
+  def loss(module):
+    return lambda p, x: jnp.sum(module.apply(p, x) * cotangent)
+
+  outputs = reference.apply(params, x), fast.apply(params, x)
+  grads = (jax.grad(loss(reference), argnums=(0, 1))(params, x),
+           jax.grad(loss(fast), argnums=(0, 1))(params, x))
+  return params, fast_params, outputs, grads
 
 
 @pytest.mark.parametrize('kernel,stride,padding,size', CASES)

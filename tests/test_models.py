@@ -51,6 +51,17 @@ def build(config):
           models.build_discriminator(config.model, shape), shape)
 
 
+def jit_init(model, *args, **static):
+  """model.init as one jitted program (op by op, every layer would compile
+  programs of its own)."""
+  return jax.jit(functools.partial(model.init, **static))(*args)
+
+
+def jit_apply(model, variables, *args, **static):
+  """model.apply as one jitted program."""
+  return jax.jit(functools.partial(model.apply, **static))(variables, *args)
+
+
 def labels_for(config, batch):
   n = config.model.num_classes
   return jnp.arange(batch) % n if n else None
@@ -183,7 +194,7 @@ def test_pytorch_style_dcgan_follows_the_dcgan_guidelines():
 def test_bn_scale_init_draws_scales_around_one():
   config = experiment_config('dcgan_nonsaturating_mnist')
   g, _, _ = build(config)
-  scale = g.init(jax.random.key(0), jnp.zeros((1, 100)), train=False)[
+  scale = jit_init(g, jax.random.key(0), jnp.zeros((1, 100)), train=False)[
       'params']['BatchNorm_0']['scale']
   assert 0.005 < float(scale.std()) < 0.05 and abs(float(scale.mean()) - 1) < 0.01
 
@@ -203,8 +214,8 @@ def test_batchnorm_without_scale_and_bias():
   """Vijaya Lakshmi & Ganaraju, section IX: the conditional MNIST model
   drops both."""
   g, _, _ = build(experiment_config('cdcgan_mnist'))
-  params = g.init(jax.random.key(0), jnp.zeros((1, 100)), jnp.zeros((1,), int),
-                  train=False)['params']
+  params = jit_init(g, jax.random.key(0), jnp.zeros((1, 100)),
+                    jnp.zeros((1,), int), train=False)['params']
   bn_params = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(params)
                if 'BatchNorm' in jax.tree_util.keystr(path)]
   assert bn_params == []
@@ -238,20 +249,20 @@ def test_unit_pixels_computes_the_authors_sigmoid_nets_in_jaxgans_range():
   g_unit, d_unit, _ = build(config)
   z = jax.random.uniform(jax.random.key(0), (4, 100), minval=-1.0)
   labels = jnp.arange(4)
-  g_vars = g.init(jax.random.key(1), z, labels, train=False)
-  tanh_out = g.apply(g_vars, z, labels, train=False)
-  unit_out = g_unit.apply(g_vars, z, labels, train=False)
+  g_vars = jit_init(g, jax.random.key(1), z, labels, train=False)
+  tanh_out = jit_apply(g, g_vars, z, labels, train=False)
+  unit_out = jit_apply(g_unit, g_vars, z, labels, train=False)
   pre_activation = jnp.arctanh(tanh_out)
   chex.assert_trees_all_close(unit_out, 2 * jax.nn.sigmoid(pre_activation) - 1,
                               atol=1e-4)
   assert float(unit_out.min()) >= -1.0 and float(unit_out.max()) <= 1.0
   x = jax.random.uniform(jax.random.key(2), (4,) + shape, minval=-1.0)
-  d_vars = d.init(jax.random.key(3), x, labels, train=False)
+  d_vars = jit_init(d, jax.random.key(3), x, labels, train=False)
   chex.assert_trees_all_close(
-      d_unit.apply(d_vars, x, labels, train=False),
-      d.apply(d_vars, (x + 1) / 2, labels, train=False), atol=1e-5)
-  assert not jnp.allclose(d_unit.apply(d_vars, x, labels, train=False),
-                          d.apply(d_vars, x, labels, train=False))
+      jit_apply(d_unit, d_vars, x, labels, train=False),
+      jit_apply(d, d_vars, (x + 1) / 2, labels, train=False), atol=1e-5)
+  assert not jnp.allclose(jit_apply(d_unit, d_vars, x, labels, train=False),
+                          jit_apply(d, d_vars, x, labels, train=False))
 
 
 def test_unit_pixels_is_refused_by_models_without_it():
@@ -272,11 +283,12 @@ def test_he_port_discriminator_normalises_and_clips_the_authors_logit():
   _, authors_d, _ = build(config)
   x = jax.random.uniform(jax.random.key(0), (16,) + shape, minval=-1.0)
   labels = jnp.arange(16) % 10
-  variables = he_d.init(jax.random.key(1), x, labels, train=False)
-  out, _ = he_d.apply(variables, x, labels, train=True, mutable=['batch_stats'])
+  variables = jit_init(he_d, jax.random.key(1), x, labels, train=False)
+  out, _ = jit_apply(he_d, variables, x, labels, train=True,
+                     mutable=['batch_stats'])
   authors_vars = {'params': variables['params'], 'batch_stats': {
       k: v for k, v in variables['batch_stats'].items() if k != 'BatchNorm_2'}}
-  logit, _ = authors_d.apply(authors_vars, x, labels, train=True,
+  logit, _ = jit_apply(authors_d, authors_vars, x, labels, train=True,
                              mutable=['batch_stats'])
   normalised = (logit - logit.mean()) / jnp.sqrt(logit.var() +
                                                  config.model.bn_epsilon)
@@ -308,14 +320,14 @@ def test_conv_gan_pooling_changes_the_function_not_the_params():
   _, d_plain, _ = build(plain)
   _, d_pooled, _ = build(pooled)
   x = jax.random.uniform(jax.random.key(0), (2, 28, 28, 1), minval=-1.0)
-  variables = d_plain.init(jax.random.key(1), x, train=False)
+  variables = jit_init(d_plain, jax.random.key(1), x, train=False)
   chex.assert_trees_all_equal_shapes(
-      variables, d_pooled.init(jax.random.key(1), x, train=False))
+      variables, jit_init(d_pooled, jax.random.key(1), x, train=False))
   kernels = [variables['params']['stack'][f'Conv_{i}']['kernel'].shape
              for i in range(2)]
   assert kernels == [(3, 3, 1, 5), (3, 3, 5, 5)]
-  assert not jnp.allclose(d_plain.apply(variables, x, train=False),
-                          d_pooled.apply(variables, x, train=False))
+  assert not jnp.allclose(jit_apply(d_plain, variables, x, train=False),
+                          jit_apply(d_pooled, variables, x, train=False))
 
 
 def test_lstm_gan_reads_rows_as_a_sequence():
@@ -323,13 +335,14 @@ def test_lstm_gan_reads_rows_as_a_sequence():
   d_params = param_shapes(d, jnp.zeros((1, 28, 28, 1)))['params']
   assert len(d_params['stack']) == 2  # Two LSTM layers.
   x = jax.random.uniform(jax.random.key(0), (2, 28, 28, 1), minval=-1.0)
-  variables = d.init(jax.random.key(1), x, train=False)
+  variables = jit_init(d, jax.random.key(1), x, train=False)
   # The last row is the last step: changing it changes the logit; the model
   # sees rows in order (reversing them changes the logit too).
-  base = d.apply(variables, x, train=False)
-  assert not jnp.allclose(base, d.apply(variables, x.at[:, -1].set(0.0),
+  base = jit_apply(d, variables, x, train=False)
+  assert not jnp.allclose(base, jit_apply(d, variables, x.at[:, -1].set(0.0),
                                         train=False))
-  assert not jnp.allclose(base, d.apply(variables, x[:, ::-1], train=False))
+  assert not jnp.allclose(base, jit_apply(d, variables, x[:, ::-1],
+                                          train=False))
 
 
 @pytest.mark.parametrize('name,conditioning', [
@@ -341,12 +354,12 @@ def test_conditional_models_depend_on_the_label(name, conditioning):
   g, d, _ = build(config)
   z = jnp.tile(jax.random.normal(jax.random.key(0), (1, 100)), (10, 1))
   labels = jnp.arange(10)
-  g_vars = g.init(jax.random.key(1), z, labels, train=False)
-  images = g.apply(g_vars, z, labels, train=False)
+  g_vars = jit_init(g, jax.random.key(1), z, labels, train=False)
+  images = jit_apply(g, g_vars, z, labels, train=False)
   # Same noise, different classes: different images.
   assert float(jnp.abs(images[0] - images[1]).max()) > 1e-3
-  d_vars = d.init(jax.random.key(2), images, labels, train=False)
-  logits = d.apply(d_vars, images[:1].repeat(10, 0), labels, train=False)
+  d_vars = jit_init(d, jax.random.key(2), images, labels, train=False)
+  logits = jit_apply(d, d_vars, images[:1].repeat(10, 0), labels, train=False)
   assert float(jnp.std(logits)) > 1e-4  # One image, ten labels, ten logits.
   with pytest.raises(ValueError, match='needs labels'):
     g.apply(g_vars, z, None, train=False)

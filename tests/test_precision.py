@@ -90,9 +90,14 @@ def test_conv_layers_in_bfloat16_match_float32(transpose, strides):
   for dtype in ('float32', 'bfloat16'):
     layer = cls(5, (5, 5), strides=strides, implementation='matmul',
                 compute_dtype=dtype)
-    params = layer.init(jax.random.key(1), x)
-    y, vjp = jax.vjp(lambda p, x: layer.apply(p, x), params, x)
-    outputs[dtype] = (y, vjp(jnp.ones_like(y)))
+
+    @jax.jit
+    def forward_and_back(x, layer=layer):
+      params = layer.init(jax.random.key(1), x)
+      y, vjp = jax.vjp(layer.apply, params, x)
+      return y, vjp(jnp.ones_like(y))
+
+    outputs[dtype] = forward_and_back(x)
   (y32, g32), (y16, g16) = outputs['float32'], outputs['bfloat16']
   _close(y16, y32, 1e-2)
   for a, b in zip(jax.tree.leaves(g16), jax.tree.leaves(g32)):
@@ -162,12 +167,17 @@ def test_one_network_keeps_its_own_compute_dtype(net):
     if setting == 'mixed':
       config.model[f'{net}_compute_dtype'] = 'float32'
     g_model, d_model = assemble.build_models(config)
-    z = jax.random.normal(jax.random.key(0), (4, config.model.noise_dim))
-    g_vars = g_model.init(jax.random.key(1), z, None, train=False)
-    images = g_model.apply(g_vars, z, None, train=False)
-    real = jax.random.uniform(jax.random.key(2), images.shape, minval=-1)
-    d_vars = d_model.init(jax.random.key(3), real, None, train=False)
-    outputs[setting] = (images, d_model.apply(d_vars, real, None, train=False))
+
+    @jax.jit  # One program per setting, not one per op.
+    def forward():
+      z = jax.random.normal(jax.random.key(0), (4, config.model.noise_dim))
+      g_vars = g_model.init(jax.random.key(1), z, None, train=False)
+      images = g_model.apply(g_vars, z, None, train=False)
+      real = jax.random.uniform(jax.random.key(2), images.shape, minval=-1)
+      d_vars = d_model.init(jax.random.key(3), real, None, train=False)
+      return images, d_model.apply(d_vars, real, None, train=False)
+
+    outputs[setting] = forward()
   own, other = (0, 1) if net == 'g' else (1, 0)
   chex.assert_trees_all_equal(outputs['mixed'][own], outputs['float32'][own])
   chex.assert_trees_all_equal(outputs['mixed'][other],
@@ -233,8 +243,10 @@ def test_float32_is_asked_for_in_every_dot_and_convolution():
   config.loss.name = 'wgan_gp'
   config.model.d_batchnorm = False
   config.model.compute_dtype = 'float32'
+  # Lowered, not run: the state's shapes are all it needs.
   state, step = assemble.initial_state_and_step(
-      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0),
+      abstract=True)
   data = {'images': jnp.zeros((16, 28, 28, 1), jnp.uint8)}
   ops = _dots_and_convolutions(jax.jit(step).lower(
       state, data, jax.random.key(1), jax.random.key(2)))
@@ -243,14 +255,16 @@ def test_float32_is_asked_for_in_every_dot_and_convolution():
   # bfloat16 leaves the backend its own precision.
   config.model.compute_dtype = 'bfloat16'
   state, step = assemble.initial_state_and_step(
-      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0))
+      config, *assemble.build_models(config), (28, 28, 1), jax.random.key(0),
+      abstract=True)
   ops = _dots_and_convolutions(jax.jit(step).lower(
       state, data, jax.random.key(1), jax.random.key(2)))
   assert not any('HIGHEST' in op for op in ops if 'bf16' in op), ops
 
   model = classifier.EvaluatorCNN(num_classes=10)
   x = jnp.zeros((2, 28, 28, 1))
-  variables = model.init(jax.random.key(0), x, train=False)
+  variables = jax.eval_shape(
+      lambda: model.init(jax.random.key(0), x, train=False))
   ops = _dots_and_convolutions(jax.jit(
       lambda v: model.apply(v, x, train=False)).lower(variables))
   assert ops and all('precision = [HIGHEST, HIGHEST]' in op for op in ops)

@@ -1,6 +1,8 @@
 """The jitted GAN update: shapes, determinism, D:G ratio, batch sampling,
 and that it compiles once."""
 
+import functools
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -55,9 +57,18 @@ def test_an_abstract_state_has_the_state_s_shapes_and_placement():
 
 
 def relative_difference(a, b) -> float:
-  """||a - b|| / ||a|| over whole pytrees."""
-  return float(optax.global_norm(jax.tree.map(jnp.subtract, a, b)) /
-               optax.global_norm(a))
+  """||a - b|| / ||a|| over whole pytrees (jitted: op by op, each leaf's
+  shape would compile programs of its own)."""
+  return float(_relative_difference(a, b))
+
+
+@jax.jit
+def _relative_difference(a, b):
+  return (optax.global_norm(jax.tree.map(jnp.subtract, a, b)) /
+          optax.global_norm(a))
+
+
+copy_tree = jax.jit(lambda tree: jax.tree.map(jnp.copy, tree))
 
 
 def test_gradient_statistics_cover_every_element_of_every_leaf():
@@ -116,10 +127,10 @@ def test_fused_steps_equal_single_steps_and_compile_once():
   chex.clear_trace_counter()
   single_jit = jax.jit(chex.assert_max_traces(single, n=1), donate_argnums=0)
   fused_jit = jax.jit(chex.assert_max_traces(fused, n=1), donate_argnums=0)
-  copy = jax.tree.map(jnp.copy, state)
+  copy = copy_tree(state)
   for _ in range(5):
     state, _ = single_jit(state, images, *keys())
-  five_steps = jax.tree.map(jnp.copy, state.g_params)
+  five_steps = copy_tree(state.g_params)
   state, _ = single_jit(state, images, *keys())
   for _ in range(2):
     copy, _ = fused_jit(copy, images, *keys())
@@ -365,9 +376,14 @@ def _scheme_step(scheme):
 def _g_grad_norm(config, models, g_params, g_stats, d_params, keys_used):
   """G's gradient norm computed directly: the fakes of the step's noise
   through D with the given params (no BatchNorm in this D)."""
-  g_model, d_model = models
-  z_key, g_drop, d_drop = keys_used
-  z = sampling.latent_noise(z_key, BATCH, config.model.noise_dim, 'normal')
+  return float(_g_grad_norm_jitted(*models, config.model.noise_dim, g_params,
+                                   g_stats, d_params, *keys_used))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))  # Once for both schemes.
+def _g_grad_norm_jitted(g_model, d_model, noise_dim, g_params, g_stats,
+                        d_params, z_key, g_drop, d_drop):
+  z = sampling.latent_noise(z_key, BATCH, noise_dim, 'normal')
 
   def loss(p):
     fake, _ = g_model.apply({'params': p, 'batch_stats': g_stats}, z, None,
@@ -377,7 +393,7 @@ def _g_grad_norm(config, models, g_params, g_stats, d_params, keys_used):
                            rngs={'dropout': d_drop})
     return jnp.mean(jax.nn.softplus(-logits))  # Non-saturating.
 
-  return float(optax.global_norm(jax.grad(loss)(g_params)))
+  return optax.global_norm(jax.grad(loss)(g_params))
 
 
 @pytest.mark.parametrize('scheme', ['simultaneous', 'alternating'])
