@@ -149,7 +149,7 @@ def test_a_signal_stops_after_the_step_saves_and_exits_cleanly(tmp_path, signum)
        f'--workdir={workdir}', '--config.data.source=bundled',
        '--config.data.batch_size=8', '--config.train.num_steps=100000',
        '--config.train.log_every=1', '--config.train.checkpoint_every=100000',
-       '--config.train.sample_every=100000'],
+       '--config.train.sample_every=100000', '--config.report.at_end=False'],
       cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
   seen = []
   for line in process.stderr:  # Wait until training is under way.
@@ -169,7 +169,8 @@ def test_a_signal_stops_after_the_step_saves_and_exits_cleanly(tmp_path, signum)
                      f'--config.train.num_steps={saved[0] + 1}',
                      '--config.train.log_every=1',
                      '--config.train.checkpoint_every=100000',
-                     '--config.train.sample_every=100000')
+                     '--config.train.sample_every=100000',
+                     '--config.report.at_end=False')
   assert resumed.returncode == 0, resumed.stderr[-3000:]
   assert f'at step {saved[0]}' in resumed.stderr
 
