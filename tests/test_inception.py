@@ -55,14 +55,14 @@ def evaluator():
 def test_network_maps_images_to_2048_features_deterministically():
   """Through the evaluator's own jitted network (resize to 299 included), at
   the batch and image shape the real-image tests use, so the module
-  compiles the network once; LeCun-normal weights drawn by NumPy (an init
-  would compile the network a second time)."""
+  compiles the network once; LeCun-normal kernels and zero biases from
+  NumPy (an init would compile the network a second time)."""
   shapes = jax.eval_shape(inception.FIDInception().init, jax.random.key(1),
                           jnp.zeros((1, 299, 299, 3)))['params']
   rng = np.random.default_rng(1)
   params = jax.tree.map(
-      lambda s: (rng.normal(size=s.shape) /
-                 np.sqrt(np.prod(s.shape[:-1]) if len(s.shape) > 1 else 1e9)
+      lambda s: (rng.normal(size=s.shape) / np.sqrt(np.prod(s.shape[:-1]))
+                 if len(s.shape) > 1 else np.zeros(s.shape)  # Biases: 0.
                  ).astype(np.float32), shapes)
   images = rng.integers(0, 256, (8, 28, 28, 1), dtype=np.uint8)
   first = inception_features._features(params, images)  # pylint: disable=protected-access

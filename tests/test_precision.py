@@ -92,7 +92,7 @@ def test_conv_layers_in_bfloat16_match_float32(transpose, strides):
                 compute_dtype=dtype)
 
     @jax.jit
-    def forward_and_back(x, layer=layer):
+    def forward_and_back(x):
       params = layer.init(jax.random.key(1), x)
       y, vjp = jax.vjp(layer.apply, params, x)
       return y, vjp(jnp.ones_like(y))
