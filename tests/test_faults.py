@@ -179,6 +179,9 @@ def test_sigkill_at_random_moments_resumes_bitwise(tmp_path):
   check_kills(tmp_path, kills=2, num_steps=10, seed=0)
 
 
+# With the slow tests: CI keeps the kills above (in-memory batches) and
+# streamed batches resuming bit for bit (test_input_pipeline.py).
+@pytest.mark.slow
 def test_sigkill_while_streaming_resumes_bitwise(tmp_path):
   """The streamed batches restart at the resumed step: the killed and
   resumed run ends on the bits of an unbroken one (also streamed)."""
