@@ -47,8 +47,10 @@ class PeriodicEvaluation:
                                                self.quality.reference))
       self._reference_written = True
     improved = self.best.update(state, generated[self.metric])
-    logging.info('eval at step %d (%.1fs): %s%s', step, time.time() - start,
-                 ', '.join(f'{name} {generated[name]:.4g}'
+    real = self.quality.reference
+    logging.info('eval at step %d (%.1fs), generated (real held-out): %s%s',
+                 step, time.time() - start,
+                 ', '.join(f'{name} {generated[name]:.4g} ({real[name]:.4g})'
                            for name in metrics.names_of(self.quality.space)),
                  f'; new best {self.metric}, saved to best_checkpoint'
                  if improved else '')
