@@ -3,6 +3,7 @@
 import base64
 import glob
 import importlib
+import inspect
 import json
 import os
 import re
@@ -57,6 +58,14 @@ def test_scalar_log_keeps_the_latest_record_of_each_step(tmp_path):
   np.testing.assert_array_equal(history['eval/precision'].steps, [30])
   np.testing.assert_array_equal(history['d_loss'].values, [1.5])
   assert scalar_log.read_scalars(str(tmp_path / 'none')) == {}
+
+
+def test_scalar_log_has_every_method_of_clus_metric_writer():
+  from clu.metric_writers import interface  # pylint: disable=g-import-not-at-top
+  for name in interface.MetricWriter.__abstractmethods__:
+    ours = inspect.signature(getattr(scalar_log.ScalarLog, name)).parameters
+    theirs = inspect.signature(getattr(interface.MetricWriter, name)).parameters
+    assert list(ours) == list(theirs), name
 
 
 def test_interpolations_end_at_the_endpoints_and_slerp_keeps_the_norm():

@@ -143,10 +143,13 @@ def test_the_docs_layout_names_every_module():
 
 def test_importing_jaxgan_starts_no_jax_backend():
   """jax.distributed.initialize (main.py, multi-host runs) must run before
-  any backend starts: no module may make an array when it is imported."""
-  code = ('import jax._src.xla_bridge as xla_bridge\n'
+  any backend starts: no module may make an array when it is imported. Nor
+  import TensorFlow (3-4 s): only a run's TensorBoard writer needs it."""
+  code = ('import sys\n'
+          'import jax._src.xla_bridge as xla_bridge\n'
           'from jaxgan import api, bench, evaluate, report, sample\n'
-          'assert not xla_bridge._backends, "a backend started at import"\n')
+          'assert not xla_bridge._backends, "a backend started at import"\n'
+          'assert "tensorflow" not in sys.modules, "TensorFlow at import"\n')
   result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
                           capture_output=True, text=True, check=False,
                           timeout=300)

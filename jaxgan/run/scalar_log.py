@@ -1,10 +1,13 @@
 """Every scalar a run logs, as JSON lines in workdir/scalars.jsonl: the
 history `jaxgan.report` plots, readable without TensorFlow.
 
-A CLU MetricWriter, so it sits in the run's MultiWriter next to TensorBoard.
-Each write is one line, appended and flushed, so a crash loses at most the
-line being written. A resumed run logs again the steps after its checkpoint;
-the reader keeps the latest record of each step.
+The writer has CLU's MetricWriter methods, so it sits in the run's
+MultiWriter next to TensorBoard, without subclassing it: importing
+clu.metric_writers imports TensorFlow (3-4 s), which the report, and a run
+that fails before training, never need. Each write is one line, appended and
+flushed, so a crash loses at most the line being written. A resumed run logs
+again the steps after its checkpoint; the reader keeps the latest record of
+each step.
 """
 
 import json
@@ -12,7 +15,6 @@ import os
 from typing import Dict, Mapping, NamedTuple
 
 from absl import logging
-from clu.metric_writers import interface
 import numpy as np
 
 FILENAME = 'scalars.jsonl'
@@ -23,9 +25,10 @@ class Series(NamedTuple):
   values: np.ndarray  # float64
 
 
-class ScalarLog(interface.MetricWriter):
+class ScalarLog:
   """Appends {"step": s, "name": value, ...} per write_scalars call; the
-  other kinds of summary are TensorBoard's alone."""
+  other kinds of summary are TensorBoard's alone. Every method of
+  clu.metric_writers.interface.MetricWriter (tests/test_report.py checks)."""
 
   def __init__(self, workdir: str):
     self.path = os.path.join(workdir, FILENAME)

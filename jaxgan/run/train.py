@@ -9,7 +9,6 @@ import time
 from typing import Optional
 
 from absl import logging
-from clu import metric_writers
 import jax
 from jax.sharding import Mesh
 import ml_collections
@@ -290,6 +289,9 @@ class _Outputs:
   def __init__(self, config: ml_collections.ConfigDict, workdir: str,
                g_model, spec: data.DatasetSpec, mesh: Mesh, manager,
                lead_process: bool):
+    # Here, not at import: CLU's writers import TensorFlow, which a run that
+    # fails before it trains never needs.
+    from clu import metric_writers  # pylint: disable=g-import-not-at-top
     self.train_config, self.manager = config.train, manager
     self.writer = metric_writers.create_default_writer(
         workdir, just_logging=not lead_process)
