@@ -1,8 +1,9 @@
 """A quick look for CPU users: Kapoor & Orozco's linear (MLP) GAN, the most
 CPU-friendly source recipe (about 40 steps/s at batch 256 on 2 cores, where
 a DCGAN step takes 1.3 s), stopped at 120 of its 500 epochs and evaluated at
-the end. Recognisable digits of every class in about 15 minutes on a 2-core
-CPU (docs/results.md); configs/mlp_gan_mnist.py is the full recipe.
+the end. Digits of every class, many recognisable, in about 12 minutes on a
+2-core CPU (11m41s measured, docs/results.md); configs/mlp_gan_mnist.py is
+the full recipe.
 
   python -m jaxgan.main --config=configs/mlp_gan_quick_look_mnist.py --workdir=runs/mlp_gan_quick_look
 """

@@ -258,10 +258,11 @@ def test_unit_pixels_computes_the_authors_sigmoid_nets_in_jaxgans_range():
   assert float(unit_out.min()) >= -1.0 and float(unit_out.max()) <= 1.0
   x = jax.random.uniform(jax.random.key(2), (4,) + shape, minval=-1.0)
   d_vars = jit_init(d, jax.random.key(3), x, labels, train=False)
+  unit_logits = jit_apply(d_unit, d_vars, x, labels, train=False)
   chex.assert_trees_all_close(
-      jit_apply(d_unit, d_vars, x, labels, train=False),
-      jit_apply(d, d_vars, (x + 1) / 2, labels, train=False), atol=1e-5)
-  assert not jnp.allclose(jit_apply(d_unit, d_vars, x, labels, train=False),
+      unit_logits, jit_apply(d, d_vars, (x + 1) / 2, labels, train=False),
+      atol=1e-5)
+  assert not jnp.allclose(unit_logits,
                           jit_apply(d, d_vars, x, labels, train=False))
 
 
