@@ -1,5 +1,7 @@
 """Shared fixtures: tiny configs that run the real models in seconds."""
 
+import contextlib
+import gc
 import os
 import shutil
 import sys
@@ -36,6 +38,14 @@ if 'JAXGAN_TEST_EVALUATOR_CACHE' not in os.environ:
   _OWN_EVALUATOR_CACHE = tempfile.mkdtemp(prefix='jaxgan-test-evaluators-')
   os.environ['JAXGAN_TEST_EVALUATOR_CACHE'] = _OWN_EVALUATOR_CACHE
 os.environ['JAXGAN_CACHE_DIR'] = os.environ['JAXGAN_TEST_EVALUATOR_CACHE']
+
+
+# Python's cyclic garbage collector walks every live object at each full
+# collection: here, everything the suite imported (TensorFlow, JAX). What is
+# alive once the tests are collected stays alive: frozen out of its walks.
+def pytest_collection_finish(session):  # pylint: disable=unused-argument
+  gc.collect()
+  gc.freeze()
 
 
 def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
@@ -85,16 +95,26 @@ from jaxgan.configs import dcgan_mnist  # pylint: disable=g-import-not-at-top
 from tests import forked_commands  # pylint: disable=g-import-not-at-top
 
 
-@pytest.fixture
-def xla_optimized():
-  """XLA's optimised build for this test's compiles (see above): programs
-  that run for seconds, and run 2x faster so. A program this process
-  already compiled keeps the build it was compiled with."""
+@contextlib.contextmanager
+def xla_optimizations(enabled: bool):
+  """XLA's optimised build (True) or -O0 (False) for the compiles within
+  (see above). A program this process already compiled keeps the build it
+  was compiled with."""
   import jax  # pylint: disable=g-import-not-at-top
   before = jax.config.read('jax_disable_most_optimizations')
-  jax.config.update('jax_disable_most_optimizations', False)
-  yield
-  jax.config.update('jax_disable_most_optimizations', before)
+  jax.config.update('jax_disable_most_optimizations', not enabled)
+  try:
+    yield
+  finally:
+    jax.config.update('jax_disable_most_optimizations', before)
+
+
+@pytest.fixture
+def xla_optimized():
+  """The optimised build for a test whose programs run for seconds (they
+  run 2x faster so)."""
+  with xla_optimizations(True):
+    yield
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

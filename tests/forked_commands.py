@@ -26,10 +26,11 @@ _PRELOAD = ('jax', 'flax.linen', 'optax', 'orbax.checkpoint', 'absl.app',
             'jaxgan.run.config_validation')
 
 _SERVER_CODE = f'''
-import json, os, runpy, sys
+import gc, json, os, runpy, sys
 sys.path.insert(0, {REPO!r})
 for name in {_PRELOAD!r}:
   __import__(name)
+gc.freeze()  # The children's garbage collector leaves the libraries alone.
 requests, replies = sys.stdin, sys.stdout
 for line in requests:
   request = json.loads(line)

