@@ -127,9 +127,17 @@ def run_main(*args, timeout=600, config='configs/dcgan_mnist.py'):
                                     *args, timeout=timeout)
 
 
-def tiny_dcgan_config(**train_overrides):
-  """configs/dcgan_mnist.py shrunk to a few steps on the bundled digits."""
+def tiny_dcgan_config(mnist_pair=False, **train_overrides):
+  """configs/dcgan_mnist.py shrunk to a few steps on the bundled digits, and
+  to Radford et al.'s DCGAN at an eighth of its width unless `mnist_pair`
+  (the config's own G and D): the loop's tests test the loop, in about half
+  the time. (The pair trains end to end in test_configs.py; its shapes and
+  layers are tested in test_models.py and test_layers.py.)"""
   config = dcgan_mnist.get_config()
+  if not mnist_pair:
+    config.model.generator = 'radford_dcgan_g'
+    config.model.discriminator = 'radford_dcgan_d'
+    config.model.dcgan.width = 8
   config.data.source = 'bundled'
   config.data.allow_download = False
   config.data.batch_size = 8

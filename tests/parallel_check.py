@@ -33,12 +33,6 @@ def smooth_activations() -> None:
 def config_for(model: str, num_steps: int):
   config = tiny_dcgan_config(num_steps=num_steps, log_every=1,
                              sample_every=100)
-  # Radford et al.'s DCGAN at a tenth of the MNIST pair's width (G has
-  # BatchNorm): what is compared is how the mesh splits the work, and eight
-  # virtual devices share two cores.
-  config.model.generator = 'radford_dcgan_g'
-  config.model.discriminator = 'radford_dcgan_d'
-  config.model.dcgan.width = 8
   # Adam turns gradients that are rounding noise (those of conv biases
   # followed by BatchNorm, zero in exact arithmetic) into full +-lr steps of
   # either sign; a larger epsilon keeps round-off at round-off scale.

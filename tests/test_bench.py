@@ -29,7 +29,7 @@ def test_jaxgan_row_table_and_profile(tmp_path):
 
 
 def test_rows_name_each_networks_own_compute_dtype():
-  model = tiny_dcgan_config().model
+  model = tiny_dcgan_config(mnist_pair=True).model
   assert bench.compute_dtype_label(model) == 'float32'
   model.compute_dtype, model.g_compute_dtype = 'bfloat16', 'float32'
   assert bench.compute_dtype_label(model) == 'bfloat16, G float32'
@@ -66,7 +66,7 @@ def test_rounds_take_turns_and_the_table_gives_median_and_range():
 
 
 def test_useful_flops_count_the_native_convolutions():
-  config = tiny_dcgan_config()
+  config = tiny_dcgan_config(mnist_pair=True)
   shared = bench.useful_flops_per_step(config, batch_size=2)
   config.train.update_scheme = 'alternating_fresh_noise'
   fresh = bench.useful_flops_per_step(config, batch_size=2)
@@ -78,7 +78,7 @@ def test_useful_flops_count_the_native_convolutions():
 
 
 def test_references_are_only_compared_on_the_config_they_implement():
-  assert bench.differences_from_reference(tiny_dcgan_config()) == []
+  assert bench.differences_from_reference(tiny_dcgan_config(mnist_pair=True)) == []
   from jaxgan.configs import mlp_gan_mnist, wgan_gp_mnist  # pylint: disable=g-import-not-at-top
   assert 'loss.name' in bench.differences_from_reference(wgan_gp_mnist.get_config())
   assert 'model.generator' in bench.differences_from_reference(

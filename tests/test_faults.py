@@ -52,6 +52,9 @@ from tests.conftest import REPO, run_main, tiny_dcgan_config
 # is computed (the others may differ when a run resumes).
 TINY_FLAGS = ('--config.data.source=bundled',
               '--config.data.allow_download=False',
+              '--config.model.generator=radford_dcgan_g',
+              '--config.model.discriminator=radford_dcgan_d',
+              '--config.model.dcgan.width=8',
               '--config.data.batch_size=8',
               '--config.train.num_sample_images=4',
               '--config.report.at_end=False')
@@ -199,7 +202,7 @@ def test_sigkill_twelve_times_resumes_bitwise(tmp_path):
 def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
   """A real config that blows up: D's learning rate 300 overflows the
   gradient norms within a few steps (step 4 on the dev CPU)."""
-  config = tiny_dcgan_config(num_steps=12, log_every=1)
+  config = tiny_dcgan_config(mnist_pair=True, num_steps=12, log_every=1)
   config.optimizer.d_learning_rate = 300.0
   workdir = str(tmp_path)
   with pytest.raises(DivergenceError) as error:
@@ -316,8 +319,8 @@ def test_an_interrupt_never_saves_a_nonfinite_state(saved_run, tmp_path):
 
 
 def test_rollbacks_are_bounded(tmp_path):
-  config = tiny_dcgan_config(num_steps=12, log_every=1, on_nan='rollback',
-                             max_rollbacks=2)
+  config = tiny_dcgan_config(mnist_pair=True, num_steps=12, log_every=1,
+                             on_nan='rollback', max_rollbacks=2)
   config.optimizer.d_learning_rate = 300.0
   with pytest.raises(DivergenceError, match='rolled back 2 times already '
                      r'\(train.max_rollbacks=2'):
@@ -649,7 +652,7 @@ def set_field(config, field, value):
 @pytest.mark.parametrize('field,value,expected', BAD_CONFIGS)
 def test_bad_config_fails_before_compiling_naming_the_field(field, value,
                                                             expected):
-  config = tiny_dcgan_config()
+  config = tiny_dcgan_config(mnist_pair=True)
   set_field(config, field, value)
   with pytest.raises(ConfigError) as error:
     config_validation.validate(config)

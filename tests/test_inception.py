@@ -526,7 +526,7 @@ def test_a_labelled_run_is_measured_by_fid_on_request(tmp_path):
   config = tiny_dcgan_config(num_steps=2)
   config.eval.best_metric = 'frechet_distance_features'
   workdir = str(tmp_path / 'run')
-  with xla_optimizations(False):  # The MNIST DCGAN's step: compiling.
+  with xla_optimizations(False):  # The DCGAN step: compiling, not running.
     train.train_and_evaluate(config, workdir)
   result, _ = evaluate.evaluate(workdir, num_samples=6, protocols='none',
                                 features='inception',

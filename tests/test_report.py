@@ -232,7 +232,7 @@ def test_index_embeds_every_figure_the_metrics_and_the_config(evaluated_run):
     with open(os.path.join(evaluated_run, 'report', name), 'rb') as f:
       assert base64.b64decode(data) == f.read(), name
   assert 'frechet_distance_features' in html and 'real (held-out)' in html
-  assert '&quot;dcgan_mnist_g&quot;' in html  # The config, as JSON.
+  assert '&quot;radford_dcgan_g&quot;' in html  # The config, as JSON.
   assert 'class="note"' not in html  # Nothing was skipped.
 
 
