@@ -8,6 +8,7 @@ the command's own. JAX's backend starts in the child, never in the server
 (a fork must not inherit its threads)."""
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -68,9 +69,12 @@ def _start_server() -> subprocess.Popen:
 
 def _read_line(server: subprocess.Popen, timeout: float, pid=None) -> str:
   ready, _, _ = select.select([server.stdout], [], [], timeout)
-  if not ready:
+  if not ready:  # The command, and the server whose replies it would skew.
     if pid:
-      os.kill(pid, signal.SIGKILL)
+      with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    server.kill()
+    _server.clear()
     raise subprocess.TimeoutExpired(f'forked command (pid {pid})', timeout)
   line = server.stdout.readline()
   if not line:
@@ -79,14 +83,14 @@ def _read_line(server: subprocess.Popen, timeout: float, pid=None) -> str:
   return line
 
 
-def run_module(module: str, *args: str, cwd: str = REPO, env=None,
+def run_module(module: str, *args: str, cwd: str = REPO,
                timeout: float = 600) -> subprocess.CompletedProcess:
   """`python -m module *args` in `cwd`, run to completion, its output
   captured as subprocess.run(capture_output=True, text=True) captures it."""
   if not _server or _server[0].poll() is not None:
     _server[:] = [_start_server()]
   server = _server[0]
-  env = dict(os.environ if env is None else env, TF_CPP_MIN_LOG_LEVEL='2')
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
   with tempfile.TemporaryDirectory() as tmp:
     out, err = os.path.join(tmp, 'stdout'), os.path.join(tmp, 'stderr')
     server.stdin.write(json.dumps({
