@@ -127,6 +127,12 @@ def run_main(*args, timeout=600, config='configs/dcgan_mnist.py'):
                                     *args, timeout=timeout)
 
 
+# The loop's tests' model (tiny_dcgan_config; test_faults.py's command-line
+# twin passes the same fields as flags).
+SMALL_DCGAN = {'generator': 'radford_dcgan_g',
+               'discriminator': 'radford_dcgan_d', 'dcgan.width': 8}
+
+
 def tiny_dcgan_config(mnist_pair=False, **train_overrides):
   """configs/dcgan_mnist.py shrunk to a few steps on the bundled digits, and
   to Radford et al.'s DCGAN at an eighth of its width unless `mnist_pair`
@@ -136,9 +142,7 @@ def tiny_dcgan_config(mnist_pair=False, **train_overrides):
   and test_layers.py.)"""
   config = dcgan_mnist.get_config()
   if not mnist_pair:
-    config.model.generator = 'radford_dcgan_g'
-    config.model.discriminator = 'radford_dcgan_d'
-    config.model.dcgan.width = 8
+    config.model.update_from_flattened_dict(SMALL_DCGAN)
   config.data.source = 'bundled'
   config.data.allow_download = False
   config.data.batch_size = 8

@@ -46,18 +46,16 @@ from jaxgan.core.keys import run_keys
 from jaxgan.datasets import data
 from jaxgan.run import assemble, checkpoints, config_validation, divergence, runs, train, workdirs
 from jaxgan.step import steps
-from tests.conftest import REPO, run_main, tiny_dcgan_config
+from tests.conftest import REPO, SMALL_DCGAN, run_main, tiny_dcgan_config
 
 # The command-line twin of tiny_dcgan_config(): the fields that change what
 # is computed (the others may differ when a run resumes).
 TINY_FLAGS = ('--config.data.source=bundled',
               '--config.data.allow_download=False',
-              '--config.model.generator=radford_dcgan_g',
-              '--config.model.discriminator=radford_dcgan_d',
-              '--config.model.dcgan.width=8',
               '--config.data.batch_size=8',
               '--config.train.num_sample_images=4',
-              '--config.report.at_end=False')
+              '--config.report.at_end=False',
+              *(f'--config.model.{k}={v}' for k, v in SMALL_DCGAN.items()))
 
 
 @pytest.fixture(scope='module')
