@@ -80,17 +80,20 @@ def test_generator_shape_dtype_and_range(name):
   g, _, shape = build(config)
   z = jax.random.normal(jax.random.key(0), (3, 100))
   labels = labels_for(config, 3)
-  variables = jax.jit(functools.partial(g.init, train=False))(
-      jax.random.key(1), z, labels)
-  # Large kernels saturate tanh (BatchNorm would undo a large z).
-  variables = jax.tree_util.tree_map_with_path(
-      lambda path, x: x * 50.0 if 'kernel' in jax.tree_util.keystr(path) else x,
-      variables)
-  apply = jax.jit(functools.partial(g.apply, mutable=['batch_stats'],
-                                    rngs={'dropout': jax.random.key(2)}),
-                  static_argnames='train')
-  for train in (False, True):
-    out, _ = apply(variables, z, labels, train=train)
+
+  @jax.jit  # One program: each case's init and applies compile once.
+  def generate(z, labels):
+    variables = g.init(jax.random.key(1), z, labels, train=False)
+    # Large kernels saturate tanh (BatchNorm would undo a large z).
+    variables = jax.tree_util.tree_map_with_path(
+        lambda path, x: x * 50.0 if 'kernel' in jax.tree_util.keystr(path)
+        else x, variables)
+    return [g.apply(variables, z, labels, train=train,
+                    mutable=['batch_stats'],
+                    rngs={'dropout': jax.random.key(2)})[0]
+            for train in (False, True)]
+
+  for out in generate(z, labels):
     chex.assert_shape(out, (3,) + shape)
     chex.assert_type(out, jnp.float32)
     assert float(out.min()) >= -1.0 and float(out.max()) <= 1.0
@@ -104,23 +107,28 @@ def test_discriminator_gives_one_logit_per_image(name):
   _, d, shape = build(config)
   x = jax.random.uniform(jax.random.key(0), (5,) + shape, minval=-1.0)
   labels = labels_for(config, 5)
-  variables = jax.jit(functools.partial(d.init, train=False))(
-      jax.random.key(1), x, labels)
 
-  @jax.jit
-  def train_apply(key):
-    return d.apply(variables, x, labels, train=True, mutable=['batch_stats'],
-                   rngs={'dropout': key})[0]
+  @jax.jit  # One program: each case's init and applies compile once.
+  def logits(x, labels):
+    """Training-mode logits under two dropout keys, and eval-mode logits."""
+    variables = d.init(jax.random.key(1), x, labels, train=False)
+    return (*[d.apply(variables, x, labels, train=True,
+                      mutable=['batch_stats'],
+                      rngs={'dropout': jax.random.key(key)})[0]
+              for key in (2, 3)],
+            d.apply(variables, x, labels, train=False))
 
-  logits = train_apply(jax.random.key(2))
-  chex.assert_shape(logits, (5,))
-  chex.assert_type(logits, jnp.float32)
-  chex.assert_tree_all_finite(logits)
-  eval_apply = jax.jit(functools.partial(d.apply, train=False))
-  chex.assert_trees_all_equal(eval_apply(variables, x, labels),
-                              eval_apply(variables, x, labels))
+  train_logits, other_key_logits, eval_logits = logits(x, labels)
+  for value in (train_logits, eval_logits):
+    chex.assert_shape(value, (5,))
+    chex.assert_type(value, jnp.float32)
+    chex.assert_tree_all_finite(value)
+  chex.assert_trees_all_equal(logits(x, labels),
+                              (train_logits, other_key_logits, eval_logits))
   if config.model.d_dropout > 0:  # Dropout is active in training mode only.
-    assert not jnp.array_equal(logits, train_apply(jax.random.key(3)))
+    assert not jnp.array_equal(train_logits, other_key_logits)
+  else:
+    chex.assert_trees_all_equal(train_logits, other_key_logits)
 
 
 def param_shapes(module, *inputs):
@@ -432,8 +440,8 @@ def test_same_key_same_params_and_kernel_init_choice():
   config = experiment_config('dcgan_mnist')
   config.model.kernel_init = 'normal_0.02'
   g, _, _ = build(config)
-  a = g.init(jax.random.key(0), jnp.zeros((1, 100)), train=False)
-  b = g.init(jax.random.key(0), jnp.zeros((1, 100)), train=False)
+  a = jit_init(g, jax.random.key(0), jnp.zeros((1, 100)), train=False)
+  b = jit_init(g, jax.random.key(0), jnp.zeros((1, 100)), train=False)
   chex.assert_trees_all_equal(a, b)
   kernel = a['params']['Dense_0']['kernel']
   assert abs(float(kernel.std()) - 0.02) < 0.001
