@@ -41,7 +41,7 @@ def _share_cores_between_workers():
   """Each pytest-xdist worker (-n auto: one per core) keeps to its own cores,
   and the processes it starts with it. XLA sizes its thread pools (the
   compiler's and the runtime's) to the cores a process may use: free to use
-  both cores, each of two workers would run two compile threads which
+  both cores, each of two workers would compile on several threads which
   repeat per-thread set-up (an MLIR context each) and contend with the
   other worker's. Pinned so, the suite takes 12% less CPU time (1,392 s,
   not 1,584 s) and 12m08s, not 13m58s, on the 2-core dev machine."""
