@@ -43,8 +43,7 @@ def _share_cores_between_workers():
   compiler's and the runtime's) to the cores a process may use: free to use
   both cores, each of two workers would compile on several threads which
   repeat per-thread set-up (an MLIR context each) and contend with the
-  other worker's. Pinned so, the suite takes 12% less CPU time (1,392 s,
-  not 1,584 s) and 12m08s, not 13m58s, on the 2-core dev machine."""
+  other worker's (measured: docs/development.md)."""
   worker = os.environ.get('PYTEST_XDIST_WORKER', '')  # gw0, gw1, ...
   workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0'))
   if not worker.startswith('gw') or not hasattr(os, 'sched_setaffinity'):
