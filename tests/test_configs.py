@@ -14,6 +14,11 @@ from jaxgan import api
 from jaxgan.core import config_files
 from tests.test_folder_data import make_folder
 
+# Each config's two steps compile far longer than they run, and no
+# bit-identity between differently fused programs is tested
+# (conftest.xla_older_fusion_emitters).
+pytestmark = pytest.mark.usefixtures('xla_fast_compiling')
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_NAMES = sorted(
     os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, 'configs', '*.py'))

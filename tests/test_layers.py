@@ -17,6 +17,11 @@ from jaxgan.models import layers
 from tests.test_parallel import json_line, run_script
 from tests.test_steps import build, keys, relative_difference
 
+# The layers compile far longer than they run here, and no bit-identity
+# between differently fused programs is tested
+# (conftest.xla_older_fusion_emitters).
+pytestmark = pytest.mark.usefixtures('xla_fast_compiling')
+
 CASES = list(itertools.product([3, 4, 5], [1, 2], ['SAME', 'VALID'],
                                [(7, 7), (8, 6)]))
 

@@ -22,6 +22,10 @@ from jaxgan.datasets import data
 from jaxgan.run import config_validation
 from jaxgan.step.state import generator_output_shape
 
+# Models compile far longer than they run here, and no bit-identity between
+# differently fused programs is tested (conftest.xla_older_fusion_emitters).
+pytestmark = pytest.mark.usefixtures('xla_fast_compiling')
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_NAMES = sorted(
     os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, 'configs', '*.py'))

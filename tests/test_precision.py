@@ -17,6 +17,11 @@ from jaxgan.models import conv_ops, layers, precision
 from jaxgan.run import assemble, train
 from tests.conftest import REPO, tiny_dcgan_config
 
+# Tiny networks that compile far longer than they run, and no bit-identity
+# between differently fused programs is tested
+# (conftest.xla_older_fusion_emitters).
+pytestmark = pytest.mark.usefixtures('xla_fast_compiling')
+
 BF16 = jnp.bfloat16
 
 
