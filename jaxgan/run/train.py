@@ -17,9 +17,9 @@ import numpy as np
 from jaxgan.core import interrupts, parallel
 from jaxgan.core.errors import ConfigError, JaxganError
 from jaxgan.core.keys import run_keys
-from jaxgan.datasets import data, images, input_pipeline
-from jaxgan.run import assemble, checkpoints, config_validation, divergence, periodic, progress, run_length, scalar_log, workdirs
-from jaxgan.step import sampling, steps
+from jaxgan.datasets import data, images
+from jaxgan.run import assemble, checkpoints, config_validation, divergence, periodic, progress, run_length, scalar_log, step_runner, workdirs
+from jaxgan.step import sampling
 from jaxgan.step.state import GANState
 
 
@@ -65,8 +65,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       restore_fallback)
 
   # ------------------------------------------------------------- functions
-  run_steps = _StepRunner(config, train_step, mesh)
-  real_batches = _real_batches(config, dataset, mesh, run_steps, num_steps)
+  run_steps = step_runner.StepRunner(config, train_step, mesh)
+  real_batches = step_runner.real_batches(config, dataset, mesh, run_steps,
+                                          num_steps)
   outputs = _Outputs(config, workdir, g_model, spec, mesh, manager,
                      lead_process)
   if step == 0:
@@ -203,57 +204,6 @@ def _load_data(config: ml_collections.ConfigDict, workdir: str, force: bool,
   logging.info('Data: %d images %s, %s, from %s.', dataset.images.shape[0],
                dataset.images.shape[1:], labels, dataset.description)
   return dataset
-
-
-def _real_batches(config: ml_collections.ConfigDict, dataset: data.Dataset,
-                  mesh: Mesh, run_steps: '_StepRunner', num_steps: int):
-  """What feeds each call its real batches: the split on every device, or
-  a stream of each call's batches from the host (input_pipeline)."""
-  pipeline = input_pipeline.choose(config.data.pipeline, dataset,
-                                   config.data.in_memory_limit_mb)
-  if pipeline == 'in_memory':
-    return input_pipeline.InMemory(dataset, mesh)
-  return input_pipeline.Streamed(
-      dataset, config.data.batch_size, config.train.d_steps_per_g_step, mesh,
-      lambda step: run_steps.schedule(step, num_steps))
-
-
-class _StepRunner:
-  """The jitted train step, fused `train.steps_per_call` at a time; single
-  steps up to the next multiple of that (a run resumed from another
-  steps_per_call) and for the tail. State and metrics stay replicated; XLA
-  inserts the collectives."""
-
-  def __init__(self, config: ml_collections.ConfigDict, train_step,
-               mesh: Mesh):
-    replicated = parallel.replicated(mesh)
-    self.fused = run_length.steps_per_call(config.train)
-    self.multi = jax.jit(steps.make_multi_step(train_step, self.fused),
-                         donate_argnums=0, out_shardings=replicated)
-    self.single = (self.multi if self.fused == 1 else
-                   jax.jit(train_step, donate_argnums=0,
-                           out_shardings=replicated))
-
-  def steps_in_call(self, step: int, num_steps: int) -> int:
-    """How many steps the call at `step` runs."""
-    if step % self.fused == 0 and num_steps - step >= self.fused:
-      return self.fused
-    return 1
-
-  def schedule(self, step: int, num_steps: int):
-    """(step, steps run) of every call from `step` to the end."""
-    while step < num_steps:
-      count = self.steps_in_call(step, num_steps)
-      yield step, count
-      step += count
-
-  def __call__(self, state, step, num_steps, real_batches, loop_key,
-               data_key):
-    """(state, metrics of the last step, steps run)."""
-    count = self.steps_in_call(step, num_steps)
-    device_data = real_batches(step, count, data_key)
-    run = self.multi if count == self.fused else self.single
-    return (*run(state, device_data, loop_key, data_key), count)
 
 
 class _SampleGrids:
