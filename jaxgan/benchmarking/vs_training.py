@@ -1,0 +1,87 @@
+"""The bench's check on itself (`python -m jaxgan.bench --vs_training`):
+the real training loop on the same config, batch, precision and pipeline,
+its speed read from its own progress log, beside the bench's figure. The
+two measure one program; when they part, the bench is wrong."""
+
+import statistics
+import tempfile
+from typing import List, Optional
+
+from absl import logging
+from jax.sharding import Mesh
+
+from jaxgan.run import run_length, scalar_log, train
+
+# Within this share of the loop's own rate, the bench is right (issue-level
+# target; a CPU's speed drifts a few percent from minute to minute).
+AGREEMENT = 0.10
+# The loop's first intervals, left out: the first starts after the
+# compiling call, part way in; the second carries the first log point's
+# one-off work (the NaN check's compile, the writers' first writes).
+WARM_UP_INTERVALS = 2
+
+
+def loop_config(config, batch_size: int, pipeline: str, num_steps: int,
+                rounds: int):
+  """`config` trained for `rounds` + WARM_UP_INTERVALS intervals of the
+  bench's round (its whole calls of `num_steps`), logging once an interval,
+  with the same fused steps per call as the bench times, and nothing else
+  periodic before the end (no samples, checkpoints, evaluation or
+  report)."""
+  config = config.copy_and_resolve_references()
+  fused = run_length.steps_per_call(config.train)
+  interval = fused * max(1, -(-num_steps // fused))
+  config.data.batch_size = batch_size
+  config.data.pipeline = pipeline
+  config.train.steps_per_call = fused
+  config.train.num_steps = interval * (rounds + WARM_UP_INTERVALS)
+  config.train.log_every = interval
+  config.train.sample_every = config.train.num_steps
+  config.train.checkpoint_every = config.train.num_steps
+  config.train.checkpoint_every_minutes = 0.0
+  config.train.eval_every = 0
+  config.report.at_end = False
+  return config
+
+
+def loop_images_per_sec(config, batch_size: int, pipeline: str,
+                        num_steps: int, rounds: int,
+                        mesh: Optional[Mesh] = None) -> List[float]:
+  """images/s (batch size x steps/s, as the bench counts; the progress
+  line counts each of D's n_critic batches) of each of the loop's last
+  `rounds` intervals: the loop's steady speed, as the bench's is."""
+  config = loop_config(config, batch_size, pipeline, num_steps, rounds)
+  interval = config.train.log_every
+  verbosity = logging.get_verbosity()
+  logging.set_verbosity(logging.WARNING)  # The bench prints its own lines.
+  try:
+    with tempfile.TemporaryDirectory(prefix='jaxgan_vs_training_') as workdir:
+      train.train_and_evaluate(config, workdir, mesh)
+      series = scalar_log.read_scalars(workdir)['steps_per_sec']
+  finally:
+    logging.set_verbosity(verbosity)
+  return [batch_size * float(v)
+          for step, v in zip(series.steps, series.values)
+          if step > WARM_UP_INTERVALS * interval]
+
+
+def format_comparison(rows) -> str:
+  """rows: (setting, batch, bench rates, loop rates). A table of the
+  medians, ranges and their ratio, each row flagged where it parts by more
+  than AGREEMENT."""
+  lines = [('setting', 'batch', 'bench images/s', 'loop images/s',
+            'bench/loop', '')]
+  for name, batch, bench_rates, loop_rates in rows:
+    bench, loop = statistics.median(bench_rates), statistics.median(loop_rates)
+    ratio = bench / loop
+    lines.append((name, str(batch),
+                  f'{bench:.1f} ({min(bench_rates):.0f}-{max(bench_rates):.0f})',
+                  f'{loop:.1f} ({min(loop_rates):.0f}-{max(loop_rates):.0f})',
+                  f'{ratio:.3f}',
+                  'ok' if abs(ratio - 1) <= AGREEMENT else
+                  f'PARTS by more than {AGREEMENT:.0%}'))
+  widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
+  text = ['  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+          for row in lines]
+  text.insert(1, '-' * len(text[0]))
+  return '\n'.join(text)
