@@ -35,7 +35,7 @@ from ml_collections import config_flags
 from jaxgan.benchmarking import bench_inception, bench_references, op_profile, step_timer, vs_training
 from jaxgan.configs import dcgan_mnist
 from jaxgan.core import parallel
-from jaxgan.run import config_validation
+from jaxgan.run import config_validation, train
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'configs/dcgan_mnist.py', 'Experiment config to benchmark.',
@@ -282,14 +282,23 @@ def compare_with_training(timer: step_timer.JaxganTimer):
   the bench, in turns, so that the machine's drift reaches both alike."""
   bench_rates, loop_rates = [], []
   for round_index in range(_ROUNDS.value):
-    loop_rates += vs_training.loop_images_per_sec(
-        timer.config, timer.batch_size, timer.pipeline, _STEPS.value, 1,
-        timer.bench_step.mesh)
+    loop_rates += loop_images_per_sec(timer, _STEPS.value)
     bench_rates.append(timer(_STEPS.value))
     print(f'batch {timer.batch_size}, vs training, round {round_index + 1}/'
           f'{_ROUNDS.value}: {timer.name}: the loop {loop_rates[-1]:.1f} '
           f'images/s, the bench {bench_rates[-1]:.1f}', flush=True)
   return timer.name, timer.batch_size, bench_rates, loop_rates
+
+
+def loop_images_per_sec(timer: step_timer.JaxganTimer, num_steps: int,
+                        rounds: int = 1) -> List[float]:
+  """The training loop's own images/s over `rounds` intervals of `num_steps`
+  (whole calls), on the setting `timer` times (vs_training.loop_config)."""
+  config = vs_training.loop_config(timer.config, timer.batch_size,
+                                   timer.pipeline, num_steps, rounds)
+  with vs_training.quiet_loop() as workdir:
+    train.train_and_evaluate(config, workdir, timer.bench_step.mesh)
+    return vs_training.steady_images_per_sec(workdir, config)
 
 
 if __name__ == '__main__':

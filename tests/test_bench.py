@@ -76,8 +76,8 @@ def test_the_training_loop_check_runs_the_loop_on_the_bench_calls():
   assert loop.train.num_steps == 16 and loop.data.pipeline == 'streaming'
   assert loop.train.sample_every == loop.train.checkpoint_every == 16
   assert loop.train.eval_every == 0 and not loop.train.checkpoint_every_minutes
-  rates = vs_training.loop_images_per_sec(config, 4, 'in_memory',
-                                          num_steps=2, rounds=2)
+  timer = step_timer.JaxganTimer(config, batch_size=4)
+  rates = bench.loop_images_per_sec(timer, num_steps=2, rounds=2)
   assert len(rates) == 2 and min(rates) > 0
   table = vs_training.format_comparison(
       [('a', 4, [100.0, 104.0], [101.0, 99.0]),

@@ -1,19 +1,20 @@
 """The bench's check on itself (`python -m jaxgan.bench --vs_training`):
 the real training loop on the same config, batch, precision and pipeline,
 its speed read from its own progress log, beside the bench's figure. The
-two measure one program; when they part, the bench is wrong."""
+two measure one program; when they part, the bench is wrong. The bench
+(an entry point) runs the loop; this module sets it up and reads it."""
 
+import contextlib
 import statistics
 import tempfile
-from typing import List, Optional
+from typing import List
 
 from absl import logging
-from jax.sharding import Mesh
 
-from jaxgan.run import run_length, scalar_log, train
+from jaxgan.run import run_length, scalar_log
 
-# Within this share of the loop's own rate, the bench is right (issue-level
-# target; a CPU's speed drifts a few percent from minute to minute).
+# Within this share of the loop's own rate, the bench is right (a CPU's
+# speed drifts a few percent from minute to minute).
 AGREEMENT = 0.10
 # The loop's first intervals, left out: the first starts after the
 # compiling call, part way in; the second carries the first log point's
@@ -44,25 +45,28 @@ def loop_config(config, batch_size: int, pipeline: str, num_steps: int,
   return config
 
 
-def loop_images_per_sec(config, batch_size: int, pipeline: str,
-                        num_steps: int, rounds: int,
-                        mesh: Optional[Mesh] = None) -> List[float]:
+def steady_images_per_sec(workdir: str, config) -> List[float]:
   """images/s (batch size x steps/s, as the bench counts; the progress
-  line counts each of D's n_critic batches) of each of the loop's last
-  `rounds` intervals: the loop's steady speed, as the bench's is."""
-  config = loop_config(config, batch_size, pipeline, num_steps, rounds)
-  interval = config.train.log_every
+  line counts each of D's n_critic batches) of each interval after the
+  first WARM_UP_INTERVALS of a run of `loop_config` in `workdir`: the
+  loop's steady speed, as the bench's is."""
+  series = scalar_log.read_scalars(workdir)['steps_per_sec']
+  first = WARM_UP_INTERVALS * config.train.log_every
+  return [config.data.batch_size * float(v)
+          for step, v in zip(series.steps, series.values) if step > first]
+
+
+@contextlib.contextmanager
+def quiet_loop():
+  """The loop's own log lines off (the bench prints its own), and a
+  workdir that is gone afterwards."""
   verbosity = logging.get_verbosity()
-  logging.set_verbosity(logging.WARNING)  # The bench prints its own lines.
+  logging.set_verbosity(logging.WARNING)
   try:
     with tempfile.TemporaryDirectory(prefix='jaxgan_vs_training_') as workdir:
-      train.train_and_evaluate(config, workdir, mesh)
-      series = scalar_log.read_scalars(workdir)['steps_per_sec']
+      yield workdir
   finally:
     logging.set_verbosity(verbosity)
-  return [batch_size * float(v)
-          for step, v in zip(series.steps, series.values)
-          if step > WARM_UP_INTERVALS * interval]
 
 
 def format_comparison(rows) -> str:
