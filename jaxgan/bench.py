@@ -250,12 +250,12 @@ def main(argv):
                           prefix=f'batch {batch_size}, ')
     for timer in jaxgan_timers:
       results.append(jaxgan_result(timer, rates[timer.name]))
-      if _PROFILE.value:
+      if _VS_TRAINING.value:
+        comparisons.append(compare_with_training(timer))
+      if _PROFILE.value:  # Last: lowering for the op names restarts a stream.
         results[-1].top_ops = timer.profile(_STEPS.value, _PROFILE.value)
         print(results[-1].name, op_profile.format_top_ops(results[-1].top_ops),
               sep='\n', flush=True)
-      if _VS_TRAINING.value:
-        comparisons.append(compare_with_training(timer))
     for result, timer in references:
       if timer is not None:
         result.rates = rates[result.name]
