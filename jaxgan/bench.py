@@ -32,7 +32,7 @@ import jax
 from jax.sharding import Mesh
 from ml_collections import config_flags
 
-from jaxgan.benchmarking import bench_inception, bench_references, op_profile, step_timer, vs_training
+from jaxgan.benchmarking import bench_inception, bench_references, op_profile, step_timer, text_table, vs_training
 from jaxgan.configs import dcgan_mnist
 from jaxgan.core import parallel
 from jaxgan.run import config_validation, train
@@ -145,11 +145,7 @@ def format_table(results: List[Result]) -> str:
                  '' if r.compile_s is None else f'{r.compile_s:.1f}',
                  '' if r.gflops_per_sec is None else f'{r.gflops_per_sec:.0f}',
                  r.note))
-  widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-  lines = ['  '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
-           for row in rows]
-  lines.insert(1, '-' * len(lines[0]))
-  return '\n'.join(lines)
+  return text_table.aligned(rows)
 
 
 def device_meshes(counts: List[str]) -> List[Optional[Mesh]]:

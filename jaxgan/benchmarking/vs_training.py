@@ -11,6 +11,7 @@ from typing import List
 
 from absl import logging
 
+from jaxgan.benchmarking import text_table
 from jaxgan.run import run_length, scalar_log
 
 # Within this share of the loop's own rate, the bench is right (a CPU's
@@ -84,8 +85,4 @@ def format_comparison(rows) -> str:
                   f'{ratio:.3f}',
                   'ok' if abs(ratio - 1) <= AGREEMENT else
                   f'PARTS by more than {AGREEMENT:.0%}'))
-  widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
-  text = ['  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-          for row in lines]
-  text.insert(1, '-' * len(text[0]))
-  return '\n'.join(text)
+  return text_table.aligned(lines)
