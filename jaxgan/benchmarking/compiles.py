@@ -11,21 +11,20 @@ BACKEND_COMPILE_EVENT = '/jax/core/compile/backend_compile_duration'
 
 class Counting:
   """`with Counting() as compiled:` ... `compiled.total`,
-  `compiled.by_name['jit(multi_step)']`, `compiled.seconds`. Counts every thread's
-  compiles (the streaming pipeline's threads too)."""
+  `compiled.by_name['jit(multi_step)']`. Counts every thread's compiles
+  (the streaming pipeline's threads too)."""
 
   def __init__(self):
     self.by_name = collections.Counter()
-    self.seconds = 0.0
 
   @property
   def total(self) -> int:
     return sum(self.by_name.values())
 
   def _listen(self, event: str, duration: float, **kwargs) -> None:
+    del duration
     if event == BACKEND_COMPILE_EVENT:
       self.by_name[kwargs.get('fun_name', '?')] += 1
-      self.seconds += duration
 
   def __enter__(self) -> 'Counting':
     monitoring.register_event_duration_secs_listener(self._listen)

@@ -28,6 +28,11 @@ MAX_WARM_UP_CALLS = 4
 ENDLESS = sys.maxsize
 
 
+def whole_calls(num_steps: int, fused: int) -> int:
+  """Calls of `fused` steps that time about `num_steps` (at least one)."""
+  return max(1, -(-num_steps // fused))
+
+
 @dataclasses.dataclass
 class BenchStep:
   """What the loop holds while it trains: its mesh, the runner, the state,
@@ -150,7 +155,6 @@ class JaxganTimer:
               f'{self.name} compiled again on each of its first '
               f'{MAX_WARM_UP_CALLS} calls ({dict(compiled.by_name)}): the '
               f'step recompiles every call, so no figure would mean anything.')
-    self.warm_up_compiles = dict(compiled.by_name)
 
   @property
   def name(self) -> str:
@@ -161,7 +165,7 @@ class JaxganTimer:
             f'steps/call{devices}{streaming})')
 
   def calls(self, num_steps: int) -> int:
-    return max(1, -(-num_steps // self.fused))
+    return whole_calls(num_steps, self.fused)
 
   def _run_calls(self, calls: int) -> None:
     """`calls` calls as the loop makes them, the last one waited for."""

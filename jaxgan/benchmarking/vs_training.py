@@ -11,7 +11,7 @@ from typing import List
 
 from absl import logging
 
-from jaxgan.benchmarking import text_table
+from jaxgan.benchmarking import step_timer, text_table
 from jaxgan.run import run_length, scalar_log
 
 # Within this share of the loop's own rate, the bench is right (a CPU's
@@ -32,7 +32,7 @@ def loop_config(config, batch_size: int, pipeline: str, num_steps: int,
   report)."""
   config = config.copy_and_resolve_references()
   fused = run_length.steps_per_call(config.train)
-  interval = fused * max(1, -(-num_steps // fused))
+  interval = fused * step_timer.whole_calls(num_steps, fused)
   config.data.batch_size = batch_size
   config.data.pipeline = pipeline
   config.train.steps_per_call = fused
